@@ -1,0 +1,27 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ApplicationModule, type DispatchSettings } from '@app/application';
+import { type AppConfig, InfrastructureModule } from '@app/infrastructure';
+import { HealthController } from './health/health.controller.js';
+import { MessagesController } from './http/messages.controller.js';
+import { SchedulerController } from './http/scheduler.controller.js';
+
+export function dispatchSettings(config: AppConfig): DispatchSettings {
+  return { ...config.dispatch, maxContentLength: config.messageMaxLength, retry: config.retry };
+}
+
+/** The dispatcher: REST API, health and the scheduler, over the adapters built from `config`. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfrastructureModule.forRoot(config),
+        ApplicationModule.forDispatcher(dispatchSettings(config)),
+        TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
+      ],
+      controllers: [MessagesController, SchedulerController, HealthController],
+    };
+  }
+}

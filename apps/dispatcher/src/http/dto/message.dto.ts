@@ -1,0 +1,97 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { type Message, MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
+
+const EXAMPLE_ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
+const EXAMPLE_GATEWAY_ID = '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849';
+
+/** A sent message as the sent list shows it. */
+export class SentMessageDto {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID })
+  id!: string;
+
+  @ApiProperty({ example: '+905551111111' })
+  phoneNumber!: string;
+
+  @ApiProperty({ example: 'hello' })
+  content!: string;
+
+  @ApiProperty({ enum: MESSAGE_STATUSES, example: 'sent' })
+  status!: MessageStatus;
+
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE_GATEWAY_ID, description: "The gateway's messageId" })
+  messageId!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-22T10:00:02.000Z' })
+  sentAt!: Date | null;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
+  createdAt!: Date;
+
+  static from(message: Message): SentMessageDto {
+    return {
+      id: message.id,
+      phoneNumber: message.phoneNumber,
+      content: message.content,
+      status: message.status,
+      messageId: message.gatewayMessageId,
+      sentAt: message.sentAt,
+      createdAt: message.createdAt,
+    };
+  }
+}
+
+/** A message with its whole delivery state. */
+export class MessageDto extends SentMessageDto {
+  @ApiProperty({ example: 1, description: 'Delivery attempts made so far' })
+  attemptCount!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Earliest time of the next attempt (pending retries)' })
+  nextAttemptAt!: Date | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why the last attempt failed, or why the message was failed' })
+  failureReason!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:02.000Z' })
+  updatedAt!: Date;
+
+  static override from(message: Message): MessageDto {
+    return {
+      ...SentMessageDto.from(message),
+      attemptCount: message.attemptCount,
+      nextAttemptAt: message.nextAttemptAt,
+      failureReason: message.failureReason,
+      updatedAt: message.updatedAt,
+    };
+  }
+}
+
+export class SentMessagePageDto {
+  @ApiProperty({ type: [SentMessageDto] })
+  items!: SentMessageDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: 'WyJzZW50IiwiMjAyNi0xMS0yMlQxMDowMDowMi4wMDBaIiwiNDIiXQ', description: 'Pass as cursor for the next page; null on the last page' })
+  nextCursor!: string | null;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto] })
+  items!: MessageDto[];
+
+  @ApiProperty({ type: String, nullable: true, example: 'WyJhbGwiLCI0MiJd', description: 'Pass as cursor for the next page; null on the last page' })
+  nextCursor!: string | null;
+}
+
+export class StatusCountsDto {
+  @ApiProperty({ example: 3 }) pending!: number;
+  @ApiProperty({ example: 0 }) sending!: number;
+  @ApiProperty({ example: 40 }) sent!: number;
+  @ApiProperty({ example: 1 }) failed!: number;
+}
+
+export class MessageStatsDto {
+  @ApiProperty({ example: 44 })
+  total!: number;
+
+  @ApiProperty({ type: StatusCountsDto })
+  byStatus!: StatusCountsDto;
+}

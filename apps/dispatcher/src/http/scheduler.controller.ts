@@ -1,0 +1,42 @@
+import { Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { GetDispatchStatus, StartDispatch, StopDispatch } from '@app/application';
+import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { SchedulerStatusDto } from './dto/scheduler-status.dto.js';
+import { ErrorBody } from './error-body.js';
+
+@ApiTags('scheduler')
+@ApiSecurity(API_KEY_SCHEME)
+@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or wrong x-ins-auth-key' })
+@UseGuards(ApiKeyGuard)
+@Controller('api/v1/scheduler')
+export class SchedulerController {
+  constructor(
+    private readonly startDispatch: StartDispatch,
+    private readonly stopDispatch: StopDispatch,
+    private readonly getStatus: GetDispatchStatus,
+  ) {}
+
+  @Post('start')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Start sending (idempotent); the first tick runs at once' })
+  @ApiOkResponse({ type: SchedulerStatusDto })
+  start(): Promise<SchedulerStatusDto> {
+    return this.startDispatch.execute();
+  }
+
+  @Post('stop')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Stop sending (idempotent); answers once the tick in flight, if any, has finished' })
+  @ApiOkResponse({ type: SchedulerStatusDto })
+  stop(): Promise<SchedulerStatusDto> {
+    return this.stopDispatch.execute();
+  }
+
+  @Get('status')
+  @ApiOperation({ summary: 'Whether sending runs, its cadence and the last tick' })
+  @ApiOkResponse({ type: SchedulerStatusDto })
+  status(): SchedulerStatusDto {
+    return this.getStatus.execute();
+  }
+}

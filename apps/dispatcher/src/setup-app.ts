@@ -1,0 +1,45 @@
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '@app/infrastructure';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+import { API_KEY_HEADER, API_KEY_SCHEME } from './http/api-key.guard.js';
+import { bodyErrorHandler, jsonBody } from './http/body-parsing.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+
+export const APP_VERSION = '0.1.0';
+
+/**
+ * Everything an app instance needs besides its module: body parsing, validation, error
+ * mapping, Swagger and shutdown hooks. Shared by main.ts and the e2e tests, so tests run
+ * exactly what production runs. The app must be created with `bodyParser: false`.
+ */
+export function setupApp(app: INestApplication): void {
+  app.use(jsonBody);
+  app.use(bodyErrorHandler);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Message dispatcher')
+      .setDescription(
+        'Sends queued SMS messages to the gateway at a steady cadence, oldest first, never twice. ' +
+          `Every /api/v1 route needs the ${API_KEY_HEADER} header with one of API_KEYS.`,
+      )
+      .setVersion(APP_VERSION)
+      .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'One of API_KEYS' }, API_KEY_SCHEME)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** The dispatcher app, configured but not listening yet. */
+export async function createDispatcherApp(config: AppConfig, logLevels?: LogLevel[]): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logLevels ? { logger: logLevels } : {}) });
+  setupApp(app);
+  return app;
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { NestFactory } from '@nestjs/core';
+import { CreateMessage } from '@app/application';
+import { DEFAULTS } from '@app/infrastructure';
+import { sampleMessages } from './sample-messages.js';
+import { SeedModule } from './seed.module.js';
+
+const USAGE = 'usage: npm run seed -- --count N   (1 to 100000; needs DATABASE_URL)';
+
+/** `npm run seed -- --count 100`: queues sample messages through the CreateMessage use case. */
+async function seed(): Promise<void> {
+  let count: number;
+  try {
+    const { values } = parseArgs({ options: { count: { type: 'string', default: '10' } } });
+    count = Number(values.count);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const databaseUrl = process.env.DATABASE_URL;
+  const maxLength = Number(process.env.MESSAGE_MAX_LENGTH || DEFAULTS.MESSAGE_MAX_LENGTH);
+  if (!Number.isInteger(count) || count < 1 || count > 100_000 || !databaseUrl) {
+    console.error(databaseUrl ? USAGE : `DATABASE_URL is required\n${USAGE}`);
+    process.exit(2);
+  }
+
+  const app = await NestFactory.createApplicationContext(SeedModule.forRoot(databaseUrl, maxLength), { logger: ['error', 'warn'] });
+  try {
+    const createMessage = app.get(CreateMessage);
+    for (const command of sampleMessages(count)) await createMessage.execute(command);
+    console.log(`seeded ${count} messages`);
+  } finally {
+    await app.close();
+  }
+}
+
+void seed();

@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DispatchBatch } from './dispatch/dispatch-batch.use-case.js';
+import { DispatchSettings } from './dispatch-settings.js';
+import { CreateMessage } from './messages/create-message.use-case.js';
+import { GetMessageStats } from './messages/get-message-stats.use-case.js';
+import { GetMessage } from './messages/get-message.use-case.js';
+import { ListMessages } from './messages/list-messages.use-case.js';
+import { ListSentMessages } from './messages/list-sent-messages.use-case.js';
+import { DispatchScheduler } from './scheduler/dispatch-scheduler.js';
+import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
+import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
+import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
+
+const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats];
+const dispatchUseCases = [DispatchBatch, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
+
+/**
+ * The use cases. The ports they need (MessageRepository, MessageGateway, SentMessageCache, Clock,
+ * SchedulerState) come from a global adapters module that the app imports beside this one.
+ */
+@Module({})
+export class ApplicationModule {
+  /** Everything: the API's use cases and the scheduler that sends. */
+  static forDispatcher(settings: DispatchSettings): DynamicModule {
+    const providers = [...messageUseCases, ...dispatchUseCases];
+    return { module: ApplicationModule, providers: [{ provide: DispatchSettings, useValue: settings }, ...providers], exports: providers };
+  }
+
+  /** Only the message use cases, without the scheduler (for one-off commands such as seed). */
+  static forMessagesOnly(settings: DispatchSettings): DynamicModule {
+    return { module: ApplicationModule, providers: [{ provide: DispatchSettings, useValue: settings }, ...messageUseCases], exports: messageUseCases };
+  }
+}

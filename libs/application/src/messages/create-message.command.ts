@@ -1,0 +1,4 @@
+export interface CreateMessageCommand {
+  phoneNumber: string;
+  content: string;
+}

@@ -1,0 +1,11 @@
+import { Injectable } from '@nestjs/common';
+import { DispatchScheduler, type SchedulerStatus } from './dispatch-scheduler.js';
+
+@Injectable()
+export class GetDispatchStatus {
+  constructor(private readonly scheduler: DispatchScheduler) {}
+
+  execute(): SchedulerStatus {
+    return this.scheduler.status();
+  }
+}

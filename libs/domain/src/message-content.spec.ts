@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { ValidationError } from './errors.js';
+import { countCharacters, MessageContent } from './message-content.js';
+
+describe(MessageContent.name, () => {
+  it('counts "ğ" and "😀" as one character each, precomposed or not', () => {
+    expect(countCharacters('ğ')).toBe(1);
+    expect(countCharacters('g\u0306')).toBe(1);
+    expect(countCharacters('😀')).toBe(1);
+    expect(countCharacters('👨‍👩‍👧')).toBe(1);
+    expect(countCharacters('Günaydın 😀')).toBe(10);
+  });
+
+  it('accepts exactly the maximum and refuses one more, counted in characters not UTF-16 units', () => {
+    expect(MessageContent.create('😀'.repeat(160)).value).toHaveLength(320);
+    expect(() => MessageContent.create('ğ'.repeat(161))).toThrow(ValidationError);
+    expect(MessageContent.problem('a'.repeat(161))).toBe('content must be at most 160 characters (got 161)');
+  });
+
+  it('honours a configured maximum', () => {
+    expect(MessageContent.problem('abcd', 3)).toMatch(/at most 3 characters/);
+    expect(MessageContent.problem('abc', 3)).toBeNull();
+  });
+
+  it.each([
+    ['', 'content must not be empty'],
+    ['   ', 'content must not be empty'],
+    ['a\u0000b', 'content must not contain NUL characters'],
+    [42, 'content must be a string'],
+  ])('refuses %j', (value, reason) => {
+    expect(MessageContent.problem(value)).toBe(reason);
+  });
+
+  it('names the field in the error it throws', () => {
+    try {
+      MessageContent.create('');
+      throw new Error('expected a ValidationError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).details).toEqual([{ field: 'content', messages: ['content must not be empty'] }]);
+    }
+  });
+});

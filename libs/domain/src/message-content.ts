@@ -1,0 +1,38 @@
+import { ValidationError } from './errors.js';
+
+export const DEFAULT_MAX_CONTENT_LENGTH = 160;
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Counts what a reader sees as one character: "ğ" (precomposed or g + combining breve) and "😀"
+ * are one each, and so is a family emoji joined with ZWJ.
+ */
+export function countCharacters(text: string): number {
+  let count = 0;
+  for (const _ of graphemes.segment(text)) count += 1;
+  return count;
+}
+
+/** The text of an SMS: 1 to maxLength characters, no NUL (PostgreSQL text cannot hold it). */
+export class MessageContent {
+  private constructor(readonly value: string) {}
+
+  static create(text: unknown, maxLength = DEFAULT_MAX_CONTENT_LENGTH): MessageContent {
+    const reason = MessageContent.problem(text, maxLength);
+    if (reason) throw ValidationError.forField('content', reason);
+    return new MessageContent(text as string);
+  }
+
+  /** Why `text` is not valid content, or null when it is. */
+  static problem(text: unknown, maxLength = DEFAULT_MAX_CONTENT_LENGTH): string | null {
+    if (typeof text !== 'string') return 'content must be a string';
+    if (text.includes('\u0000')) return 'content must not contain NUL characters';
+    if (text.trim().length === 0) return 'content must not be empty';
+    const length = countCharacters(text);
+    if (length > maxLength) {
+      return `content must be at most ${maxLength} characters (got ${length})`;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,14 @@
+import { type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
+
+/** Used when REDIS_URL is not set: receipts live only in PostgreSQL. */
+export class DisabledSentMessageCache extends SentMessageCache {
+  async put(_id: string, _receipt: SentReceipt): Promise<void> {}
+
+  async get(_id: string): Promise<SentReceipt | null> {
+    return null;
+  }
+
+  async state(): Promise<CacheState> {
+    return 'disabled';
+  }
+}

@@ -1,0 +1,69 @@
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
+
+export const SENT_MESSAGE_KEY_PREFIX = 'sent_message:';
+/** A cache write must never hold up a tick for long. */
+const COMMAND_TIMEOUT_MS = 500;
+
+/**
+ * Receipts in Redis under `sent_message:<id>` as {"messageId","sentAt"} with a TTL. While Redis
+ * is unreachable, commands fail at once (no offline queue) and the client keeps reconnecting.
+ */
+export class RedisSentMessageCache extends SentMessageCache implements OnModuleDestroy {
+  private readonly logger = new Logger(RedisSentMessageCache.name);
+  private readonly redis: Redis;
+  private lastErrorLogged = 0;
+
+  constructor(url: string, private readonly ttlSeconds: number) {
+    super();
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(times * 250, 5_000),
+    });
+    this.redis.on('error', (error: Error) => this.warnThrottled(`redis: ${error.message}`));
+  }
+
+  async put(id: string, receipt: SentReceipt): Promise<void> {
+    try {
+      const value = JSON.stringify({ messageId: receipt.messageId, sentAt: receipt.sentAt.toISOString() });
+      await this.redis.set(SENT_MESSAGE_KEY_PREFIX + id, value, 'EX', this.ttlSeconds);
+    } catch (error) {
+      this.warnThrottled(`receipt of ${id} not cached: ${(error as Error).message}`);
+    }
+  }
+
+  async get(id: string): Promise<SentReceipt | null> {
+    try {
+      const raw = await this.redis.get(SENT_MESSAGE_KEY_PREFIX + id);
+      if (raw === null) return null;
+      const parsed = JSON.parse(raw) as { messageId: string; sentAt: string };
+      return { messageId: parsed.messageId, sentAt: new Date(parsed.sentAt) };
+    } catch {
+      return null;
+    }
+  }
+
+  async state(): Promise<CacheState> {
+    if (this.redis.status !== 'ready') return 'down';
+    try {
+      return (await this.redis.ping()) === 'PONG' ? 'up' : 'down';
+    } catch {
+      return 'down';
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private warnThrottled(text: string): void {
+    const now = Date.now();
+    if (now - this.lastErrorLogged < 10_000) return;
+    this.lastErrorLogged = now;
+    this.logger.warn(text);
+  }
+}

@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Environment } from './environment.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULTS = {
+  PORT: 3000,
+  WEBHOOK_TIMEOUT_MS: 10_000,
+  DISPATCH_INTERVAL_MS: 120_000,
+  DISPATCH_BATCH_SIZE: 2,
+  DISPATCH_AUTOSTART: true,
+  RETRY_BASE_MS: 1_000,
+  RETRY_MAX_MS: 300_000,
+  MAX_ATTEMPTS: 5,
+  MESSAGE_MAX_LENGTH: 160,
+  CACHE_TTL_SECONDS: 86_400,
+} as const;
+
+/** The variables AppConfig reads; anything else in the environment is ignored. */
+export const ENV_NAMES = [
+  'PORT',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'WEBHOOK_URL',
+  'WEBHOOK_AUTH_KEY',
+  'WEBHOOK_TIMEOUT_MS',
+  'API_KEYS',
+  'DISPATCH_INTERVAL_MS',
+  'DISPATCH_BATCH_SIZE',
+  'DISPATCH_AUTOSTART',
+  'RETRY_BASE_MS',
+  'RETRY_MAX_MS',
+  'MAX_ATTEMPTS',
+  'MESSAGE_MAX_LENGTH',
+  'CACHE_TTL_SECONDS',
+] as const satisfies readonly (keyof Environment)[];
+
+/** The dispatcher's configuration, typed, read once from the environment. */
+export class AppConfig {
+  port!: number;
+  databaseUrl!: string;
+  redisUrl!: string | null;
+  webhook!: { url: string; authKey: string; timeoutMs: number };
+  apiKeys!: string[];
+  dispatch!: { intervalMs: number; batchSize: number; autostart: boolean };
+  retry!: { baseMs: number; maxMs: number; maxAttempts: number };
+  messageMaxLength!: number;
+  cacheTtlSeconds!: number;
+
+  /** Throws ConfigError naming every missing or bad variable. */
+  static fromEnv(env: Record<string, string | undefined>): AppConfig {
+    const known = Object.fromEntries(ENV_NAMES.map((name) => [name, env[name]]));
+    const parsed = plainToInstance(Environment, known);
+    const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
+    const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    const retryBase = parsed.RETRY_BASE_MS ?? DEFAULTS.RETRY_BASE_MS;
+    const retryMax = parsed.RETRY_MAX_MS ?? DEFAULTS.RETRY_MAX_MS;
+    if (errors.length === 0 && retryMax < retryBase) {
+      problems.push(`RETRY_MAX_MS: must not be less than RETRY_BASE_MS (${retryBase})`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    return Object.assign(new AppConfig(), {
+      port: parsed.PORT ?? DEFAULTS.PORT,
+      databaseUrl: parsed.DATABASE_URL,
+      redisUrl: parsed.REDIS_URL ?? null,
+      webhook: {
+        url: parsed.WEBHOOK_URL,
+        authKey: parsed.WEBHOOK_AUTH_KEY,
+        timeoutMs: parsed.WEBHOOK_TIMEOUT_MS ?? DEFAULTS.WEBHOOK_TIMEOUT_MS,
+      },
+      apiKeys: parsed.API_KEYS.split(',').map((k) => k.trim()),
+      dispatch: {
+        intervalMs: parsed.DISPATCH_INTERVAL_MS ?? DEFAULTS.DISPATCH_INTERVAL_MS,
+        batchSize: parsed.DISPATCH_BATCH_SIZE ?? DEFAULTS.DISPATCH_BATCH_SIZE,
+        autostart: parsed.DISPATCH_AUTOSTART ?? DEFAULTS.DISPATCH_AUTOSTART,
+      },
+      retry: { baseMs: retryBase, maxMs: retryMax, maxAttempts: parsed.MAX_ATTEMPTS ?? DEFAULTS.MAX_ATTEMPTS },
+      messageMaxLength: parsed.MESSAGE_MAX_LENGTH ?? DEFAULTS.MESSAGE_MAX_LENGTH,
+      cacheTtlSeconds: parsed.CACHE_TTL_SECONDS ?? DEFAULTS.CACHE_TTL_SECONDS,
+    });
+  }
+}

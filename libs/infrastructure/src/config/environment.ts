@@ -1,0 +1,75 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+
+/** Unset and empty variables both mean "use the default". */
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+function toInt({ value }: { value: unknown }): unknown {
+  if (value === undefined || value === '') return undefined;
+  return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+}
+
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  return value;
+}
+
+const urlOptions = { require_tld: false, require_protocol: true } as const;
+
+/**
+ * Every environment variable the dispatcher reads, with its rules. Validated once at boot;
+ * a bad value stops the start-up with every offending variable named.
+ */
+export class Environment {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required (postgres://user:password@host:5432/database)' })
+  @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }, { message: 'must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @IsOptional() @Transform(blankToUndefined)
+  @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required: the SMS gateway webhook address' })
+  @IsUrl({ ...urlOptions, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  WEBHOOK_URL!: string;
+
+  @Transform(blankToUndefined) @IsString() @IsNotEmpty({ message: 'is required: the key sent as x-ins-auth-key to the gateway' })
+  WEBHOOK_AUTH_KEY!: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
+  WEBHOOK_TIMEOUT_MS?: number;
+
+  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required: comma-separated keys accepted in x-ins-auth-key' })
+  @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'must be comma-separated keys of at least 16 characters each, without spaces inside a key' })
+  API_KEYS!: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  DISPATCH_INTERVAL_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  DISPATCH_BATCH_SIZE?: number;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  DISPATCH_AUTOSTART?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  RETRY_BASE_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  RETRY_MAX_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  MAX_ATTEMPTS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  MESSAGE_MAX_LENGTH?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(31_536_000)
+  CACHE_TTL_SECONDS?: number;
+}

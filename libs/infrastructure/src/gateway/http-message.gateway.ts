@@ -1,0 +1,56 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { type GatewayResult, MessageGateway, type OutboundSms } from '@app/domain';
+import { AppConfig } from '../config/app-config.js';
+import { classifyResponse, classifyTransportError } from './classify-response.js';
+
+/**
+ * The SMS gateway's webhook over HTTP (axios, keep-alive). Every answer, and every failure to
+ * get one, becomes a GatewayResult; this never throws for a gateway problem.
+ */
+@Injectable()
+export class HttpMessageGateway extends MessageGateway implements OnModuleDestroy {
+  private readonly http: AxiosInstance;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(private readonly config: AppConfig) {
+    super();
+    this.http = axios.create({
+      timeout: config.webhook.timeoutMs,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxContentLength: 64 * 1024,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+    });
+  }
+
+  async send(sms: OutboundSms): Promise<GatewayResult> {
+    const started = performance.now();
+    try {
+      const response = await this.http.post<string>(this.config.webhook.url, JSON.stringify({ to: sms.to, content: sms.content }), {
+        headers: {
+          'Content-Type': 'application/json',
+          'x-ins-auth-key': this.config.webhook.authKey,
+          'Idempotency-Key': sms.idempotencyKey,
+        },
+      });
+      const retryAfter = response.headers['retry-after'];
+      return classifyResponse(response.status, response.data, typeof retryAfter === 'string' ? retryAfter : undefined, performance.now() - started);
+    } catch (error) {
+      const code = isAxiosError(error) ? error.code : undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      return classifyTransportError(code, message, performance.now() - started);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

@@ -1,0 +1,36 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Clock, MessageGateway, SchedulerState, SentMessageCache } from '@app/domain';
+import { DisabledSentMessageCache } from './cache/disabled-sent-message.cache.js';
+import { RedisSentMessageCache } from './cache/redis-sent-message.cache.js';
+import { SystemClock } from './clock/system-clock.js';
+import { AppConfig } from './config/app-config.js';
+import { HttpMessageGateway } from './gateway/http-message.gateway.js';
+import { PersistenceModule } from './persistence/persistence.module.js';
+import { InMemorySchedulerState } from './scheduler/in-memory-scheduler-state.js';
+
+/**
+ * The adapters behind every port, wired from the validated config. Global, so the application
+ * module's use cases find their ports without importing infrastructure.
+ */
+@Module({})
+export class InfrastructureModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      global: true,
+      imports: [PersistenceModule.forRoot(config.databaseUrl)],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: MessageGateway, useClass: HttpMessageGateway },
+        {
+          provide: SentMessageCache,
+          useFactory: () =>
+            config.redisUrl ? new RedisSentMessageCache(config.redisUrl, config.cacheTtlSeconds) : new DisabledSentMessageCache(),
+        },
+        { provide: Clock, useClass: SystemClock },
+        { provide: SchedulerState, useClass: InMemorySchedulerState },
+      ],
+      exports: [AppConfig, MessageGateway, SentMessageCache, Clock, SchedulerState],
+    };
+  }
+}

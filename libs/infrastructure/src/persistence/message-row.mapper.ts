@@ -1,0 +1,36 @@
+import { Message, type MessageStatus } from '@app/domain';
+
+/** A messages row as PostgreSQL returns it. */
+export interface MessageRow {
+  id: string;
+  seq: string;
+  phone_number: string;
+  content: string;
+  status: MessageStatus;
+  attempt_count: number;
+  next_attempt_at: Date | null;
+  gateway_message_id: string | null;
+  sent_at: Date | null;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const MESSAGE_COLUMNS =
+  'id, seq, phone_number, content, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, created_at, updated_at';
+
+export function toMessage(row: MessageRow): Message {
+  return Message.restore({
+    id: row.id,
+    phoneNumber: row.phone_number,
+    content: row.content,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+    gatewayMessageId: row.gateway_message_id,
+    sentAt: row.sent_at,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}

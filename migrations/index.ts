@@ -1,0 +1,4 @@
+/** Every migration, oldest first. A landed migration is never edited: add a new one. */
+import { CreateMessages1795326000000 } from './1795326000000-create-messages.js';
+
+export const MIGRATIONS = [CreateMessages1795326000000];
