@@ -16,7 +16,7 @@ export default async function globalSetup() {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new Error(`PostgreSQL at TEST_DATABASE_URL (${process.env.TEST_DATABASE_URL}) is not reachable: ${error.message}`);
+    throw new Error(`PostgreSQL at TEST_DATABASE_URL (${process.env.TEST_DATABASE_URL}) is not reachable: ${error.message}`, { cause: error });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -26,6 +26,6 @@ export default async function globalSetup() {
     const socket = net.connect(Number(redis.port || 6379), redis.hostname);
     socket.setTimeout(3_000, () => socket.destroy(new Error('timeout')));
     socket.once('connect', () => { socket.destroy(); resolve(); });
-    socket.once('error', (error) => reject(new Error(`Redis at TEST_REDIS_URL (${process.env.TEST_REDIS_URL}) is not reachable: ${error.message}`)));
+    socket.once('error', (error) => reject(new Error(`Redis at TEST_REDIS_URL (${process.env.TEST_REDIS_URL}) is not reachable: ${error.message}`, { cause: error })));
   });
 }

@@ -105,19 +105,22 @@ export class TypeOrmMessageRepository extends MessageRepository {
   }
 
   async listSent(query: PageQuery): Promise<Page<Message>> {
+    // The cursor carries sent_at in whole microseconds, exactly as PostgreSQL stores it, so no
+    // row is skipped or repeated between pages whatever wrote sent_at.
     const params: unknown[] = [query.limit + 1];
     let after = '';
     if (query.cursor !== undefined) {
-      const [sentAt, seq] = decodeCursor('sent', query.cursor, ['time', 'seq']);
-      params.push(sentAt, seq);
-      after = 'AND (sent_at, seq) < ($2, $3)';
+      const [sentMicros, seq] = decodeCursor('sent', query.cursor, 2);
+      params.push(sentMicros, seq);
+      after = `AND (sent_at, seq) < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3)`;
     }
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE status = 'sent' ${after}
+    const rows: (MessageRow & { sent_us: string })[] = await this.db.query(
+      `SELECT ${MESSAGE_COLUMNS}, (extract(epoch FROM sent_at) * 1000000)::bigint AS sent_us
+         FROM messages WHERE status = 'sent' ${after}
         ORDER BY sent_at DESC, seq DESC LIMIT $1`,
       params,
     );
-    return page(rows, query.limit, (last) => encodeCursor('sent', [(last.sent_at as Date).toISOString(), last.seq]));
+    return page(rows, query.limit, (last) => encodeCursor('sent', [last.sent_us, last.seq]));
   }
 
   async list(query: ListQuery): Promise<Page<Message>> {
@@ -128,7 +131,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
       where.push(`status = $${params.length}`);
     }
     if (query.cursor !== undefined) {
-      const [seq] = decodeCursor('all', query.cursor, ['seq']);
+      const [seq] = decodeCursor('all', query.cursor, 1);
       params.push(seq);
       where.push(`seq < $${params.length}`);
     }
@@ -150,7 +153,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
   }
 }
 
-function page(rows: MessageRow[], limit: number, cursorOf: (last: MessageRow) => string): Page<Message> {
+function page<R extends MessageRow>(rows: R[], limit: number, cursorOf: (last: R) => string): Page<Message> {
   const items = rows.slice(0, limit);
   const nextCursor = rows.length > limit ? cursorOf(items[items.length - 1]) : null;
   return { items: items.map(toMessage), nextCursor };
