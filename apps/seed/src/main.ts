@@ -20,8 +20,12 @@ async function seed(): Promise<void> {
   }
   const databaseUrl = process.env.DATABASE_URL;
   const maxLength = Number(process.env.MESSAGE_MAX_LENGTH || DEFAULTS.MESSAGE_MAX_LENGTH);
-  if (!Number.isInteger(count) || count < 1 || count > 100_000 || !databaseUrl) {
-    console.error(databaseUrl ? USAGE : `DATABASE_URL is required\n${USAGE}`);
+  const problems = [
+    ...(Number.isInteger(count) && count >= 1 && count <= 100_000 ? [] : ['--count must be a whole number from 1 to 100000']),
+    ...(databaseUrl ? [] : ['DATABASE_URL is required']),
+  ];
+  if (problems.length > 0 || !databaseUrl) {
+    console.error(`${problems.join('\n')}\n${USAGE}`);
     process.exit(2);
   }
 
