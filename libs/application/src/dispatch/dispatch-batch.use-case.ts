@@ -110,7 +110,7 @@ export class DispatchBatch {
       } catch (error) {
         if (attempt >= RECORD_ATTEMPTS) throw error;
         this.logger.warn(`recording outcomes failed (attempt ${attempt}), retrying: ${String(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_DELAY_MS * attempt));
+        await new Promise<void>((resolve) => this.clock.setTimer(RECORD_RETRY_DELAY_MS * attempt, resolve));
       }
     }
   }
@@ -127,9 +127,12 @@ export class DispatchBatch {
     }
   }
 
+  /** Best effort: the messages are sent and recorded already; a cache failure only costs the receipt. */
   private async cacheReceipts(sent: Message[]): Promise<void> {
-    await Promise.all(
+    const results = await Promise.allSettled(
       sent.map((m) => this.cache.put(m.id, { messageId: m.gatewayMessageId as string, sentAt: m.sentAt as Date })),
     );
+    const failures = results.filter((r) => r.status === 'rejected').length;
+    if (failures > 0) this.logger.warn(`${failures} receipt(s) not cached`);
   }
 }

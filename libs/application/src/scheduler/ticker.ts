@@ -33,7 +33,10 @@ export class Ticker {
     return this.next;
   }
 
-  /** Idempotent. The first run starts now, or as soon as a run still in flight ends. */
+  /**
+   * Idempotent. The first run starts now; if a run is still in flight (stop then start), the
+   * loop goes on from it at the usual cadence instead of starting a second one.
+   */
   start(): void {
     if (this.active) return;
     this.active = true;

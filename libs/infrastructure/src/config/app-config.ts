@@ -62,7 +62,8 @@ export class AppConfig {
     const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     const retryBase = parsed.RETRY_BASE_MS ?? DEFAULTS.RETRY_BASE_MS;
     const retryMax = parsed.RETRY_MAX_MS ?? DEFAULTS.RETRY_MAX_MS;
-    if (errors.length === 0 && retryMax < retryBase) {
+    const retryVariablesValid = !errors.some((e) => e.property === 'RETRY_BASE_MS' || e.property === 'RETRY_MAX_MS');
+    if (retryVariablesValid && retryMax < retryBase) {
       problems.push(`RETRY_MAX_MS: must not be less than RETRY_BASE_MS (${retryBase})`);
     }
     if (problems.length > 0) throw new ConfigError(problems);

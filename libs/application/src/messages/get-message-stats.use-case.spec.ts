@@ -1,0 +1,27 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { GetMessageStats } from './get-message-stats.use-case.js';
+
+describe(GetMessageStats.name, () => {
+  let messages: FakeMessageRepository;
+  let sut: GetMessageStats;
+
+  beforeEach(() => {
+    messages = new FakeMessageRepository(new FakeClock());
+    sut = new GetMessageStats(messages);
+  });
+
+  it('counts every status, zero included, and the total', async () => {
+    messages.seed();
+    messages.seed();
+    messages.seed({ status: 'sent', attemptCount: 1, gatewayMessageId: 'gw-1', sentAt: new Date() });
+    messages.seed({ status: 'failed' });
+
+    await expect(sut.execute()).resolves.toEqual({ total: 4, byStatus: { pending: 2, sending: 0, sent: 1, failed: 1 } });
+  });
+
+  it('reports zeros for an empty queue', async () => {
+    await expect(sut.execute()).resolves.toEqual({ total: 0, byStatus: { pending: 0, sending: 0, sent: 0, failed: 0 } });
+  });
+});

@@ -1,0 +1,242 @@
+/**
+ * In-memory stand-ins for the domain's ports, for unit tests. They keep state the way the real
+ * adapters do (copies in, copies out), so a test can only see what a use case actually persisted.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AttemptRecord,
+  type CacheState,
+  type Clock,
+  type DeliveryOutcome,
+  type GatewayResult,
+  InvalidCursorError,
+  type ListQuery,
+  Message,
+  MESSAGE_STATUSES,
+  MessageGateway,
+  type MessageProps,
+  MessageRepository,
+  type MessageStatus,
+  type NewMessage,
+  type OutboundSms,
+  type Page,
+  type PageQuery,
+  SentMessageCache,
+  type SentReceipt,
+} from '@app/domain';
+
+export { InMemorySchedulerState } from '../../libs/infrastructure/src/scheduler/in-memory-scheduler-state.js';
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every pending promise chain run to its end (one macrotask turn; no real waiting). */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function copy(message: Message): Message {
+  return Message.restore(message.toProps());
+}
+
+export class FakeMessageRepository extends MessageRepository {
+  /** Every attempt passed to recordOutcomes, in the order received. */
+  readonly attempts: AttemptRecord[] = [];
+  /** Stored messages in insertion order (the real table's `seq`). */
+  private readonly rows: Message[] = [];
+  private claimFailures: unknown[] = [];
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  /** Stores a message in any state, as a row inserted by SQL would be (no validation). */
+  seed(overrides: Partial<MessageProps> = {}): Message {
+    const now = this.clock.now();
+    const message = Message.restore({
+      id: randomUUID(),
+      phoneNumber: '+905551111111',
+      content: 'hello',
+      status: 'pending',
+      attemptCount: 0,
+      nextAttemptAt: null,
+      gatewayMessageId: null,
+      sentAt: null,
+      failureReason: null,
+      createdAt: now,
+      updatedAt: now,
+      ...overrides,
+    });
+    this.rows.push(message);
+    return copy(message);
+  }
+
+  /** The stored state of one message (a copy). */
+  get(id: string): Message {
+    const found = this.rows.find((m) => m.id === id);
+    if (!found) throw new Error(`no message ${id} in the fake repository`);
+    return copy(found);
+  }
+
+  /** Every stored message (copies), in insertion order. */
+  all(): Message[] {
+    return this.rows.map(copy);
+  }
+
+  /** The next claimBatch call rejects with `error` instead of claiming. */
+  failNextClaimWith(error: unknown): void {
+    this.claimFailures.push(error);
+  }
+
+  async create(draft: NewMessage): Promise<Message> {
+    return this.seed({ phoneNumber: draft.phoneNumber, content: draft.content });
+  }
+
+  async findById(id: string): Promise<Message | null> {
+    const found = this.rows.find((m) => m.id === id);
+    return found ? copy(found) : null;
+  }
+
+  async claimBatch(limit: number, now: Date): Promise<Message[]> {
+    if (this.claimFailures.length > 0) throw this.claimFailures.shift();
+    const due = this.rows
+      .filter((m) => m.status === 'pending' && (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= now.getTime()))
+      .slice(0, limit);
+    for (const message of due) message.markSending(now);
+    return due.map(copy);
+  }
+
+  async recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
+    for (const { message, attempt } of outcomes) {
+      const index = this.rows.findIndex((m) => m.id === message.id);
+      if (index >= 0 && this.rows[index].status === 'sending') this.rows[index] = copy(message);
+      if (attempt) this.attempts.push({ ...attempt });
+    }
+  }
+
+  async listSent(query: PageQuery): Promise<Page<Message>> {
+    const sent = this.rows
+      .map((message, seq) => ({ message, seq }))
+      .filter(({ message }) => message.status === 'sent')
+      .sort((a, b) => (b.message.sentAt as Date).getTime() - (a.message.sentAt as Date).getTime() || b.seq - a.seq)
+      .map(({ message }) => message);
+    return paginate('sent', sent, query);
+  }
+
+  async list(query: ListQuery): Promise<Page<Message>> {
+    const newestFirst = [...this.rows].reverse().filter((m) => query.status === undefined || m.status === query.status);
+    return paginate('all', newestFirst, query);
+  }
+
+  async countByStatus(): Promise<Record<MessageStatus, number>> {
+    const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
+    for (const message of this.rows) counts[message.status] += 1;
+    return counts;
+  }
+}
+
+/** Cursor: `<kind>:<id of the last item>`; anything else is a foreign cursor. */
+function paginate(kind: string, ordered: Message[], query: PageQuery): Page<Message> {
+  let start = 0;
+  if (query.cursor !== undefined) {
+    const [prefix, id] = query.cursor.split(':');
+    const index = ordered.findIndex((m) => m.id === id);
+    if (prefix !== kind || index < 0) throw new InvalidCursorError();
+    start = index + 1;
+  }
+  const items = ordered.slice(start, start + query.limit);
+  const more = ordered.length > start + query.limit;
+  return { items: items.map(copy), nextCursor: more ? `${kind}:${items[items.length - 1].id}` : null };
+}
+
+/** Ready-made gateway answers. */
+export const gatewayResult = {
+  accepted: (gatewayMessageId: string = randomUUID()): GatewayResult => ({ kind: 'accepted', statusCode: 202, gatewayMessageId, latencyMs: 12 }),
+  retryable: (statusCode = 503, retryAfterMs?: number): GatewayResult => ({
+    kind: 'retryable',
+    statusCode,
+    error: `gateway answered ${statusCode}`,
+    latencyMs: 8,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  }),
+  rejected: (statusCode = 400, error = `gateway answered ${statusCode}: bad request`): GatewayResult => ({ kind: 'rejected', statusCode, error, latencyMs: 5 }),
+  unknown: (error = 'no answer from the gateway in time'): GatewayResult => ({ kind: 'unknown', statusCode: null, error, latencyMs: 10_000 }),
+};
+
+type Step = () => Promise<GatewayResult>;
+
+/**
+ * Answers each call with the next scripted step, in call order; with nothing scripted it accepts
+ * with a fresh gateway messageId. Records every OutboundSms it received.
+ */
+export class FakeMessageGateway extends MessageGateway {
+  readonly received: OutboundSms[] = [];
+  private readonly script: Step[] = [];
+
+  /** The next calls answer these results, one each. */
+  answer(...results: GatewayResult[]): this {
+    for (const result of results) this.script.push(async () => result);
+    return this;
+  }
+
+  /** The next call throws `error` (an adapter bug, not a gateway answer). */
+  throwOnNext(error: unknown): this {
+    this.script.push(async () => {
+      throw error;
+    });
+    return this;
+  }
+
+  /** The next call hangs until the test resolves (or rejects) the returned deferred. */
+  holdNext(): Deferred<GatewayResult> {
+    const held = deferred<GatewayResult>();
+    this.script.push(() => held.promise);
+    return held;
+  }
+
+  async send(sms: OutboundSms): Promise<GatewayResult> {
+    this.received.push({ ...sms });
+    const step = this.script.shift();
+    return step ? step() : gatewayResult.accepted();
+  }
+}
+
+export class FakeSentMessageCache extends SentMessageCache {
+  /** Every put, in call order, including those made to fail. */
+  readonly puts: { id: string; receipt: SentReceipt }[] = [];
+  private readonly receipts = new Map<string, SentReceipt>();
+  private failure: unknown = null;
+
+  /** From now on put rejects with `error` (breaking the port's promise, as a buggy adapter would). */
+  rejectPutsWith(error: unknown): void {
+    this.failure = error;
+  }
+
+  async put(id: string, receipt: SentReceipt): Promise<void> {
+    this.puts.push({ id, receipt: { ...receipt } });
+    if (this.failure !== null) throw this.failure;
+    this.receipts.set(id, { ...receipt });
+  }
+
+  async get(id: string): Promise<SentReceipt | null> {
+    const receipt = this.receipts.get(id);
+    return receipt ? { ...receipt } : null;
+  }
+
+  async state(): Promise<CacheState> {
+    return this.failure === null ? 'up' : 'down';
+  }
+}
