@@ -35,8 +35,10 @@ describe('dispatching (e2e)', () => {
     );
     expect(ticks.map((t) => t.seqs.length)).toEqual([2, 2, 2]);
     expect(ticks.flatMap((t) => t.seqs.map(Number))).toEqual([1, 2, 3, 4, 5, 6]);
+    // Attempts carry the time a tick finished, which jitters with load; the exact start-to-start
+    // cadence is asserted with a driven clock below. Here: the ticks were spread out, not stacked.
     for (let i = 1; i < ticks.length; i += 1) {
-      expect(ticks[i].at.getTime() - ticks[i - 1].at.getTime()).toBeGreaterThanOrEqual(INTERVAL - 50);
+      expect(ticks[i].at.getTime() - ticks[i - 1].at.getTime()).toBeGreaterThanOrEqual(INTERVAL / 2);
     }
   });
 
