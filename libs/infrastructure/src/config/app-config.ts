@@ -58,7 +58,7 @@ export class AppConfig {
   static fromEnv(env: Record<string, string | undefined>): AppConfig {
     const known = Object.fromEntries(ENV_NAMES.map((name) => [name, env[name]]));
     const parsed = plainToInstance(Environment, known);
-    const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true });
+    const errors = validateSync(parsed, { whitelist: true, forbidUnknownValues: true, stopAtFirstError: true });
     const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     const retryBase = parsed.RETRY_BASE_MS ?? DEFAULTS.RETRY_BASE_MS;
     const retryMax = parsed.RETRY_MAX_MS ?? DEFAULTS.RETRY_MAX_MS;

@@ -27,16 +27,19 @@ export class Environment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT?: number;
 
-  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required (postgres://user:password@host:5432/database)' })
+  // With stopAtFirstError the decorator nearest the property is checked first.
+  @Transform(blankToUndefined)
   @IsUrl({ ...urlOptions, protocols: ['postgres', 'postgresql'] }, { message: 'must be a postgres:// URL' })
+  @IsNotEmpty({ message: 'is required (postgres://user:password@host:5432/database)' })
   DATABASE_URL!: string;
 
   @IsOptional() @Transform(blankToUndefined)
   @IsUrl({ ...urlOptions, protocols: ['redis', 'rediss'] }, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required: the SMS gateway webhook address' })
+  @Transform(blankToUndefined)
   @IsUrl({ ...urlOptions, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  @IsNotEmpty({ message: 'is required: the SMS gateway webhook address' })
   WEBHOOK_URL!: string;
 
   @Transform(blankToUndefined) @IsString() @IsNotEmpty({ message: 'is required: the key sent as x-ins-auth-key to the gateway' })
@@ -45,8 +48,9 @@ export class Environment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600_000)
   WEBHOOK_TIMEOUT_MS?: number;
 
-  @Transform(blankToUndefined) @IsNotEmpty({ message: 'is required: comma-separated keys accepted in x-ins-auth-key' })
+  @Transform(blankToUndefined)
   @Matches(/^\s*[^,\s]{16,}\s*(,\s*[^,\s]{16,}\s*)*$/, { message: 'must be comma-separated keys of at least 16 characters each, without spaces inside a key' })
+  @IsNotEmpty({ message: 'is required: comma-separated keys accepted in x-ins-auth-key' })
   API_KEYS!: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
