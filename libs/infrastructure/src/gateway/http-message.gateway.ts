@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { HttpAgent, HttpsAgent } from 'agentkeepalive';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { type GatewayResult, MessageGateway, type OutboundSms } from '@app/domain';
 import { AppConfig } from '../config/app-config.js';
@@ -13,11 +12,18 @@ import { classifyResponse, classifyTransportError } from './classify-response.js
 @Injectable()
 export class HttpMessageGateway extends MessageGateway implements OnModuleDestroy {
   private readonly http: AxiosInstance;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  // Keep-alive saves a connection set-up per send, but an idle connection the gateway has
+  // already closed would turn the next send into a reset, which counts as "outcome unknown".
+  // agentkeepalive drops idle sockets after 4 s, before common server idle timeouts (5 s+).
+  // Its working-socket timeout stays above WEBHOOK_TIMEOUT_MS so that axios' timeout decides.
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
 
   constructor(private readonly config: AppConfig) {
     super();
+    const agentOptions = { maxSockets: 64, freeSocketTimeout: 4_000, timeout: config.webhook.timeoutMs + 5_000 };
+    this.httpAgent = new HttpAgent(agentOptions);
+    this.httpsAgent = new HttpsAgent(agentOptions);
     this.http = axios.create({
       timeout: config.webhook.timeoutMs,
       maxRedirects: 0,
