@@ -10,6 +10,8 @@ const ROUTES: ['get' | 'post', string][] = [
   ['get', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11'],
   ['get', '/api/v1/messages'],
   ['get', '/api/v1/messages/stats'],
+  ['post', '/api/v1/messages/replay'],
+  ['post', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11/replay'],
 ];
 
 describe('API key (e2e)', () => {
@@ -29,7 +31,7 @@ describe('API key (e2e)', () => {
       .filter(([path]) => path.startsWith('/api/v1'))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
       .sort();
-    const tested = ROUTES.map(([method, path]) => `${method} ${path.replace(/[0-9a-f-]{36}$/, '{id}')}`).sort();
+    const tested = ROUTES.map(([method, path]) => `${method} ${path.replace(/[0-9a-f-]{36}/, '{id}')}`).sort();
     expect(tested).toEqual(documented);
   });
 

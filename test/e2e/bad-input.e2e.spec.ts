@@ -22,7 +22,7 @@ describe('bad input (e2e)', () => {
     const res = await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'Merhaba 😀' }).expect(201);
     expect(res.body).toMatchObject({ phoneNumber: '+905551111111', content: 'Merhaba 😀', status: 'pending', attemptCount: 0, messageId: null, sentAt: null });
     const fetched = await stack.api('get', `/api/v1/messages/${res.body.id}`).expect(200);
-    expect(fetched.body).toEqual(res.body);
+    expect(fetched.body).toEqual({ ...res.body, attempts: [], replays: [] });
   });
 
   it.each([
@@ -77,7 +77,7 @@ describe('bad input (e2e)', () => {
     ['/api/v1/messages/sent?cursor=not-a-cursor', 'cursor is not a value returned as nextCursor by this endpoint'],
     ['/api/v1/messages/sent?cursor=WyJhbGwiLCIxIl0', 'cursor is not a value returned as nextCursor by this endpoint'],
     ['/api/v1/messages?cursor=eyJ4IjoxfQ', 'cursor is not a value returned as nextCursor by this endpoint'],
-    ['/api/v1/messages?status=done', 'status must be one of pending, sending, sent, failed'],
+    ['/api/v1/messages?status=done', 'status must be one of pending, sending, sent, failed, unknown, expired'],
     ['/api/v1/messages/sent?page=2', 'property page should not exist'],
   ])('answers 400 to GET %s', async (path, reason) => {
     const res = await stack.api('get', path).expect(400);
@@ -115,6 +115,6 @@ describe('bad input (e2e)', () => {
     expect(new Set(seen).size).toBe(seen.length);
 
     const stats = (await stack.api('get', '/api/v1/messages/stats').expect(200)).body;
-    expect(stats).toEqual({ total: seen.length, byStatus: { pending: seen.length, sending: 0, sent: 0, failed: 0 } });
+    expect(stats).toEqual({ total: seen.length, byStatus: { pending: seen.length, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 } });
   });
 });

@@ -15,9 +15,11 @@ describe('OpenAPI document and health (e2e)', () => {
     expect(doc.components.securitySchemes['x-ins-auth-key']).toEqual({ type: 'apiKey', in: 'header', name: 'x-ins-auth-key', description: 'One of API_KEYS' });
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/messages',
+      '/api/v1/messages/replay',
       '/api/v1/messages/sent',
       '/api/v1/messages/stats',
       '/api/v1/messages/{id}',
+      '/api/v1/messages/{id}/replay',
       '/api/v1/scheduler/start',
       '/api/v1/scheduler/status',
       '/api/v1/scheduler/stop',
@@ -42,7 +44,7 @@ describe('OpenAPI document and health (e2e)', () => {
     expect((await stack.api('get', '/health/live', false).expect(200)).body).toEqual({ status: 'ok' });
     const ready = (await stack.api('get', '/health/ready', false).expect(200)).body;
     expect(ready.status).toBe('ok');
-    expect(ready.details).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up', pending: 0 }, redis: { status: 'up', state: 'up' } });
+    expect(ready.details).toMatchObject({ dispatcher: { status: 'up' }, database: { status: 'up' }, migrations: { status: 'up', pending: 0 }, redis: { status: 'up', state: 'up' } });
   });
 
   it('stays ready with Redis not configured, and says so', async () => {

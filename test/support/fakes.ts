@@ -4,10 +4,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type Alert,
+  AlertNotifier,
   type AttemptRecord,
   type CacheState,
+  type ClaimOptions,
   type Clock,
+  type CreateResult,
   type DeliveryOutcome,
+  type InDoubtPolicy,
+  LEASE_LOST,
+  Leadership,
+  type MessageHistory,
+  type ReplayableStatus,
+  type ReplayFilter,
+  type ReplayRecord,
   type GatewayResult,
   InvalidCursorError,
   type ListQuery,
@@ -76,6 +87,10 @@ export class FakeMessageRepository extends MessageRepository {
       gatewayMessageId: null,
       sentAt: null,
       failureReason: null,
+      sendAfter: null,
+      expiresAt: null,
+      replayCount: 0,
+      claimToken: null,
       createdAt: now,
       updatedAt: now,
       ...overrides,
@@ -101,8 +116,79 @@ export class FakeMessageRepository extends MessageRepository {
     this.claimFailures.push(error);
   }
 
-  async create(draft: NewMessage): Promise<Message> {
-    return this.seed({ phoneNumber: draft.phoneNumber, content: draft.content });
+  /** Request fingerprints by idempotency key. */
+  private readonly keys = new Map<string, { id: string; requestHash: string | null }>();
+  /** Lease deadlines of claimed rows, by id. */
+  readonly leases = new Map<string, Date>();
+  readonly replays: (ReplayRecord & { messageId: string })[] = [];
+
+  async create(draft: NewMessage): Promise<CreateResult> {
+    const existing = draft.idempotencyKey ? this.keys.get(draft.idempotencyKey) : undefined;
+    if (existing) return { message: this.get(existing.id), created: false, requestHash: existing.requestHash };
+    const message = this.seed({ phoneNumber: draft.phoneNumber, content: draft.content, sendAfter: draft.sendAfter ?? null, expiresAt: draft.expiresAt ?? null });
+    if (draft.idempotencyKey) this.keys.set(draft.idempotencyKey, { id: message.id, requestHash: draft.requestHash ?? null });
+    return { message, created: true, requestHash: draft.requestHash ?? null };
+  }
+
+  async history(id: string): Promise<MessageHistory> {
+    return {
+      attempts: this.attempts.filter((a) => a.messageId === id),
+      replays: this.replays.filter((r) => r.messageId === id).map(({ at, previousStatus, previousReason }) => ({ at, previousStatus, previousReason })),
+    };
+  }
+
+  async renewClaim(id: string, claimToken: string, leaseUntil: Date): Promise<boolean> {
+    const row = this.rows.find((m) => m.id === id);
+    if (!row || row.status !== 'sending' || row.claimToken !== claimToken) return false;
+    this.leases.set(id, leaseUntil);
+    return true;
+  }
+
+  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number> {
+    let count = 0;
+    this.rows.forEach((row, i) => {
+      const lease = this.leases.get(row.id);
+      if (row.status !== 'sending' || !lease || lease.getTime() >= now.getTime()) return;
+      const props = row.toProps();
+      this.rows[i] = Message.restore(
+        policy === 'hold'
+          ? { ...props, status: 'unknown', failureReason: LEASE_LOST, updatedAt: now }
+          : { ...props, status: 'pending', failureReason: LEASE_LOST, claimToken: null, nextAttemptAt: null, updatedAt: now },
+      );
+      count += 1;
+    });
+    return count;
+  }
+
+  async expireOverdue(now: Date): Promise<number> {
+    let count = 0;
+    for (const row of this.rows) {
+      if (row.status === 'pending' && row.isExpiredAt(now)) {
+        row.expire(now);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  async replay(id: string, now: Date): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
+    const row = this.rows.find((m) => m.id === id);
+    if (!row) return null;
+    const previousReason = row.failureReason;
+    const replayedFrom = row.replay(now);
+    if (replayedFrom) this.replays.push({ messageId: id, at: now, previousStatus: replayedFrom, previousReason });
+    return { message: copy(row), replayedFrom };
+  }
+
+  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean): Promise<number> {
+    const matching = this.rows.filter(
+      (m) =>
+        (filter.statuses as string[]).includes(m.status) &&
+        (!filter.from || m.updatedAt.getTime() >= filter.from.getTime()) &&
+        (!filter.to || m.updatedAt.getTime() < filter.to.getTime()),
+    );
+    if (!dryRun) for (const m of matching) await this.replay(m.id, now);
+    return matching.length;
   }
 
   async findById(id: string): Promise<Message | null> {
@@ -110,19 +196,31 @@ export class FakeMessageRepository extends MessageRepository {
     return found ? copy(found) : null;
   }
 
-  async claimBatch(limit: number, now: Date): Promise<Message[]> {
+  async claimBatch(limit: number, now: Date, claim?: ClaimOptions): Promise<Message[]> {
     if (this.claimFailures.length > 0) throw this.claimFailures.shift();
+    const t = now.getTime();
     const due = this.rows
-      .filter((m) => m.status === 'pending' && (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= now.getTime()))
+      .filter(
+        (m) =>
+          m.status === 'pending' &&
+          (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= t) &&
+          (m.sendAfter === null || m.sendAfter.getTime() <= t) &&
+          !m.isExpiredAt(now),
+      )
       .slice(0, limit);
-    for (const message of due) message.markSending(now);
+    for (const message of due) {
+      message.markSending(now, randomUUID());
+      this.leases.set(message.id, new Date(t + (claim?.leaseMs ?? 60_000)));
+    }
     return due.map(copy);
   }
 
   async recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
     for (const { message, attempt } of outcomes) {
       const index = this.rows.findIndex((m) => m.id === message.id);
-      if (index >= 0 && this.rows[index].status === 'sending') this.rows[index] = copy(message);
+      const row = index >= 0 ? this.rows[index] : undefined;
+      const fenced = row && row.claimToken === message.claimToken && (row.status === 'sending' || (row.status === 'unknown' && row.failureReason === LEASE_LOST));
+      if (fenced) this.rows[index] = copy(message);
       if (attempt) this.attempts.push({ ...attempt });
     }
   }
@@ -238,5 +336,38 @@ export class FakeSentMessageCache extends SentMessageCache {
 
   async state(): Promise<CacheState> {
     return this.failure === null ? 'up' : 'down';
+  }
+}
+
+/** A single process that always leads (unit tests of the scheduler). */
+export class SoloLeadership extends Leadership {
+  readonly instanceId = 'solo-instance';
+  leading = true;
+  released = false;
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async acquire(): Promise<boolean> {
+    return this.leading;
+  }
+
+  async leaderId(): Promise<string | null> {
+    return this.leading ? this.instanceId : null;
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    this.leading = false;
+  }
+}
+
+/** Keeps every alert it is given. */
+export class RecordingAlertNotifier extends AlertNotifier {
+  readonly alerts: Alert[] = [];
+
+  async notify(alert: Alert): Promise<void> {
+    this.alerts.push(alert);
   }
 }

@@ -7,7 +7,16 @@ import { MessagesController } from './http/messages.controller.js';
 import { SchedulerController } from './http/scheduler.controller.js';
 
 export function dispatchSettings(config: AppConfig): DispatchSettings {
-  return { ...config.dispatch, maxContentLength: config.messageMaxLength, retry: config.retry };
+  return {
+    ...config.dispatch,
+    maxContentLength: config.messageMaxLength,
+    retry: config.retry,
+    leaseMs: config.claimLeaseMs,
+    inDoubtPolicy: config.inDoubtPolicy,
+    breaker: config.breaker,
+    alertAfterFailedTicks: config.alerts.afterFailedTicks,
+    shutdownGraceMs: config.shutdownGraceMs,
+  };
 }
 
 /** The dispatcher: REST API, health and the scheduler, over the adapters built from `config`. */

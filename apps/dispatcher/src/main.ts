@@ -15,7 +15,26 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createDispatcherApp(config);
   await app.listen(config.port);
-  new Logger('Dispatcher').log(`listening on port ${config.port}: API /api/v1, Swagger /docs`);
+  const logger = new Logger('Dispatcher');
+  logger.log(`${config.instanceId} listening on port ${config.port}: API /api/v1, Swagger /docs`);
+
+  // Graceful shutdown: readiness turns false, no new claims, sends in flight finish (bounded by
+  // SHUTDOWN_GRACE_MS), leadership is released, the server closes, and the process exits 0.
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal}: shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 void bootstrap();

@@ -12,7 +12,7 @@ export const APP_VERSION = '0.1.0';
 
 /**
  * Everything an app instance needs besides its module: body parsing, validation, error
- * mapping, Swagger and shutdown hooks. Shared by main.ts and the e2e tests, so tests run
+ * mapping and Swagger (main.ts adds the signal handling). Shared by main.ts and the e2e tests, so tests run
  * exactly what production runs. The app must be created with `bodyParser: false`.
  */
 export function setupApp(app: INestApplication): void {
@@ -20,7 +20,6 @@ export function setupApp(app: INestApplication): void {
   app.use(bodyErrorHandler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

@@ -6,12 +6,14 @@ import { GetMessageStats } from './messages/get-message-stats.use-case.js';
 import { GetMessage } from './messages/get-message.use-case.js';
 import { ListMessages } from './messages/list-messages.use-case.js';
 import { ListSentMessages } from './messages/list-sent-messages.use-case.js';
+import { ReplayMessage } from './messages/replay-message.use-case.js';
+import { ReplayMessages } from './messages/replay-messages.use-case.js';
 import { DispatchScheduler } from './scheduler/dispatch-scheduler.js';
 import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
 import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
 import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
 
-const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats];
+const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats, ReplayMessage, ReplayMessages];
 const dispatchUseCases = [DispatchBatch, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
 
 /**

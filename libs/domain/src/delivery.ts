@@ -33,9 +33,24 @@ export interface RetrySettings {
   maxAttempts: number;
 }
 
-/** Exponential backoff: base, 2x base, 4x base ... capped at maxMs; a Retry-After asks for more. */
+/**
+ * What to do when a send's outcome is unknown (timeout, dropped connection, a sender that died
+ * mid-send): `hold` parks the message in `unknown` for an operator; `resend` sends it again with
+ * the same Idempotency-Key, for gateways that deduplicate on it.
+ */
+export type InDoubtPolicy = 'hold' | 'resend';
+export const IN_DOUBT_POLICIES: readonly InDoubtPolicy[] = ['hold', 'resend'];
+
+/**
+ * Exponential backoff with full jitter: the delay before the next attempt is drawn uniformly
+ * from [0, min(maxMs, baseMs * 2^(attempts-1))], so that many messages failing together do not
+ * retry together. A Retry-After from the gateway is a floor (within maxMs).
+ */
 export class RetryPolicy {
-  constructor(private readonly settings: RetrySettings) {}
+  constructor(
+    private readonly settings: RetrySettings,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   get maxAttempts(): number {
     return this.settings.maxAttempts;
@@ -44,8 +59,9 @@ export class RetryPolicy {
   /** Delay before attempt `attemptsMade + 1`, given that `attemptsMade` attempts have failed. */
   delayAfter(attemptsMade: number, retryAfterMs?: number): number {
     const exponent = Math.max(0, attemptsMade - 1);
-    const backoff = Math.min(this.settings.maxMs, this.settings.baseMs * 2 ** Math.min(exponent, 40));
-    return Math.max(backoff, Math.min(retryAfterMs ?? 0, this.settings.maxMs));
+    const ceiling = Math.min(this.settings.maxMs, this.settings.baseMs * 2 ** Math.min(exponent, 40));
+    const jittered = Math.round(this.random() * ceiling);
+    return Math.max(jittered, Math.min(retryAfterMs ?? 0, this.settings.maxMs));
   }
 
   hasAttemptsLeft(attemptsMade: number): boolean {

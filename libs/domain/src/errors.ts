@@ -54,3 +54,11 @@ export class IllegalTransitionError extends DomainError {
     super(`message ${id} cannot ${action} while ${from}`);
   }
 }
+
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+
+  constructor(key: string) {
+    super(`Idempotency-Key ${key} was already used for a different request`);
+  }
+}

@@ -9,3 +9,5 @@ export * from './ports/message-gateway.port.js';
 export * from './ports/message-repository.port.js';
 export * from './ports/scheduler-state.port.js';
 export * from './ports/sent-message-cache.port.js';
+export * from './ports/alert-notifier.port.js';
+export * from './ports/leadership.port.js';

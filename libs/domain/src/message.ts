@@ -1,12 +1,17 @@
-import { type AttemptRecord, type GatewayResult, RetryPolicy } from './delivery.js';
+import { type AttemptRecord, type GatewayResult, type InDoubtPolicy, RetryPolicy } from './delivery.js';
 import { IllegalTransitionError } from './errors.js';
 import { MessageContent } from './message-content.js';
 import { PhoneNumber } from './phone-number.js';
 
-export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
+export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'expired'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/** States a message can be replayed from. */
+export const REPLAYABLE_STATUSES = ['failed', 'unknown', 'expired'] as const satisfies readonly MessageStatus[];
+export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
+
 export const OUTCOME_UNKNOWN = 'outcome unknown';
+export const LEASE_LOST = 'sender lost its claim mid-send (it died or stalled past CLAIM_LEASE_MS)';
 
 export interface MessageProps {
   id: string;
@@ -18,6 +23,13 @@ export interface MessageProps {
   gatewayMessageId: string | null;
   sentAt: Date | null;
   failureReason: string | null;
+  /** Not sent before this time (null: as soon as possible). */
+  sendAfter: Date | null;
+  /** Never sent after this time: it becomes `expired` instead (null: no deadline). */
+  expiresAt: Date | null;
+  replayCount: number;
+  /** The claim a sender holds while the message is `sending`: its fencing token. */
+  claimToken: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,9 +39,12 @@ export interface MessageProps {
  * transitions; the repository persists whatever state the methods leave behind.
  *
  *   pending --claim--> sending --accepted--> sent
- *                         |----retryable, attempts left--> pending (nextAttemptAt)
- *                         |----retryable, none left / rejected / unknown--> failed
- *   pending --invalid row--> failed
+ *                         |--retryable, attempts left--> pending (nextAttemptAt)
+ *                         |--retryable, none left; rejected--> failed
+ *                         |--timeout / dropped connection / lease lost--> unknown (hold)
+ *                         |                                           \\-> pending (resend)
+ *   pending --invalid row--> failed          pending --expiresAt passed--> expired
+ *   failed | unknown | expired --replay--> pending (fresh attempt budget)
  */
 export class Message {
   private constructor(private props: MessageProps) {}
@@ -65,6 +80,18 @@ export class Message {
   get failureReason(): string | null {
     return this.props.failureReason;
   }
+  get sendAfter(): Date | null {
+    return this.props.sendAfter;
+  }
+  get expiresAt(): Date | null {
+    return this.props.expiresAt;
+  }
+  get replayCount(): number {
+    return this.props.replayCount;
+  }
+  get claimToken(): string | null {
+    return this.props.claimToken;
+  }
   get createdAt(): Date {
     return this.props.createdAt;
   }
@@ -84,36 +111,55 @@ export class Message {
     return PhoneNumber.problem(this.props.phoneNumber) ?? MessageContent.problem(this.props.content, maxContentLength);
   }
 
-  markSending(now: Date): void {
-    this.requireStatus('pending', 'be claimed');
-    this.props = { ...this.props, status: 'sending', updatedAt: now };
+  isExpiredAt(now: Date): boolean {
+    return this.props.expiresAt !== null && this.props.expiresAt.getTime() <= now.getTime();
+  }
+
+  markSending(now: Date, claimToken = `claim-${now.getTime()}`): void {
+    this.requireStatus(['pending'], 'be claimed');
+    this.props = { ...this.props, status: 'sending', claimToken, updatedAt: now };
   }
 
   /** A claimed row that breaks the rules: failed without any attempt. */
   rejectAsInvalid(reason: string, now: Date): void {
-    this.requireStatus('sending', 'be rejected as invalid');
+    this.requireStatus(['sending'], 'be rejected as invalid');
     this.props = { ...this.props, status: 'failed', failureReason: `invalid message: ${reason}`, nextAttemptAt: null, updatedAt: now };
   }
 
+  /** Its deadline passed before it could be sent: never send it late. */
+  expire(now: Date): void {
+    this.requireStatus(['pending', 'sending'], 'expire');
+    this.props = { ...this.props, status: 'expired', failureReason: 'expired before it could be sent', nextAttemptAt: null, updatedAt: now };
+  }
+
   /** Applies one gateway answer and returns the attempt to record. */
-  applyDelivery(result: GatewayResult, policy: RetryPolicy, now: Date): AttemptRecord {
-    this.requireStatus('sending', 'record a delivery attempt');
+  applyDelivery(result: GatewayResult, policy: RetryPolicy, now: Date, inDoubt: InDoubtPolicy = 'hold'): AttemptRecord {
+    this.requireStatus(['sending'], 'record a delivery attempt');
     const attemptNo = this.props.attemptCount + 1;
     const base = { ...this.props, attemptCount: attemptNo, updatedAt: now };
+    const retryLater = (reason: string, retryAfterMs?: number): MessageProps => ({
+      ...base,
+      status: 'pending',
+      nextAttemptAt: new Date(now.getTime() + policy.delayAfter(attemptNo, retryAfterMs)),
+      failureReason: reason,
+    });
     switch (result.kind) {
       case 'accepted':
         this.props = { ...base, status: 'sent', gatewayMessageId: result.gatewayMessageId, sentAt: now, nextAttemptAt: null, failureReason: null };
         break;
       case 'retryable':
         this.props = policy.hasAttemptsLeft(attemptNo)
-          ? { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + policy.delayAfter(attemptNo, result.retryAfterMs)), failureReason: result.error }
+          ? retryLater(result.error, result.retryAfterMs)
           : { ...base, status: 'failed', nextAttemptAt: null, failureReason: `gave up after ${attemptNo} attempts: ${result.error}` };
         break;
       case 'rejected':
         this.props = { ...base, status: 'failed', nextAttemptAt: null, failureReason: result.error };
         break;
       case 'unknown':
-        this.props = { ...base, status: 'failed', nextAttemptAt: null, failureReason: `${OUTCOME_UNKNOWN}: ${result.error}` };
+        this.props =
+          inDoubt === 'resend' && policy.hasAttemptsLeft(attemptNo)
+            ? retryLater(`${OUTCOME_UNKNOWN}, resending with the same Idempotency-Key: ${result.error}`)
+            : { ...base, status: 'unknown', nextAttemptAt: null, failureReason: `${OUTCOME_UNKNOWN}: ${result.error}` };
         break;
     }
     return {
@@ -127,7 +173,31 @@ export class Message {
     };
   }
 
-  private requireStatus(expected: MessageStatus, action: string): void {
-    if (this.props.status !== expected) throw new IllegalTransitionError(this.props.id, this.props.status, action);
+  /**
+   * Back to pending with a fresh attempt budget. Returns the status it was replayed from, or
+   * null when it was pending already (nothing to do). A sent or in-flight message is refused:
+   * replaying it could send it twice. A deadline that has passed is dropped, since an operator
+   * asking for the replay wants it sent.
+   */
+  replay(now: Date): ReplayableStatus | null {
+    if (this.props.status === 'pending') return null;
+    this.requireStatus(REPLAYABLE_STATUSES, 'be replayed');
+    const previous = this.props.status as ReplayableStatus;
+    this.props = {
+      ...this.props,
+      status: 'pending',
+      attemptCount: 0,
+      nextAttemptAt: null,
+      failureReason: null,
+      claimToken: null,
+      expiresAt: this.isExpiredAt(now) ? null : this.props.expiresAt,
+      replayCount: this.props.replayCount + 1,
+      updatedAt: now,
+    };
+    return previous;
+  }
+
+  private requireStatus(expected: readonly MessageStatus[], action: string): void {
+    if (!expected.includes(this.props.status)) throw new IllegalTransitionError(this.props.id, this.props.status, action);
   }
 }

@@ -10,3 +10,7 @@ export * from './persistence/database-options.js';
 export * from './persistence/migrate.js';
 export * from './persistence/persistence.module.js';
 export * from './persistence/typeorm-message.repository.js';
+export * from './alerts/http-alert-notifier.js';
+export * from './scheduler/in-memory-scheduler-state.js';
+export * from './scheduler/pg-advisory-leadership.js';
+export * from './scheduler/pg-scheduler-state.js';

@@ -1,12 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { Clock, MessageGateway, SchedulerState, SentMessageCache } from '@app/domain';
+import { AlertNotifier, Clock, Leadership, MessageGateway, SchedulerState, SentMessageCache } from '@app/domain';
+import { HttpAlertNotifier } from './alerts/http-alert-notifier.js';
 import { DisabledSentMessageCache } from './cache/disabled-sent-message.cache.js';
 import { RedisSentMessageCache } from './cache/redis-sent-message.cache.js';
 import { SystemClock } from './clock/system-clock.js';
 import { AppConfig } from './config/app-config.js';
 import { HttpMessageGateway } from './gateway/http-message.gateway.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
-import { InMemorySchedulerState } from './scheduler/in-memory-scheduler-state.js';
+import { PgAdvisoryLeadership } from './scheduler/pg-advisory-leadership.js';
+import { PgSchedulerState } from './scheduler/pg-scheduler-state.js';
 
 /**
  * The adapters behind every port, wired from the validated config. Global, so the application
@@ -28,9 +30,11 @@ export class InfrastructureModule {
             config.redisUrl ? new RedisSentMessageCache(config.redisUrl, config.cacheTtlSeconds) : new DisabledSentMessageCache(),
         },
         { provide: Clock, useClass: SystemClock },
-        { provide: SchedulerState, useClass: InMemorySchedulerState },
+        { provide: SchedulerState, useClass: PgSchedulerState },
+        { provide: Leadership, useFactory: () => new PgAdvisoryLeadership(config.databaseUrl, config.instanceId) },
+        { provide: AlertNotifier, useFactory: () => new HttpAlertNotifier(config.alerts.webhookUrl) },
       ],
-      exports: [AppConfig, MessageGateway, SentMessageCache, Clock, SchedulerState],
+      exports: [AppConfig, MessageGateway, SentMessageCache, Clock, SchedulerState, Leadership, AlertNotifier],
     };
   }
 }

@@ -2,11 +2,12 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
+import { DispatchScheduler } from '@app/application';
 import { SentMessageCache } from '@app/domain';
 
 /**
- * Liveness says the process answers. Readiness says this instance can do its work: the database
- * answers and is migrated. Redis is reported (up, down or disabled) but never fails readiness:
+ * Liveness says the process answers. Readiness says this instance can do its work: it is not
+ * shutting down, and the database answers and is migrated. Redis is reported (up, down or disabled) but never fails readiness:
  * without it the receipts are not cached, and sending goes on.
  */
 @ApiTags('health')
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly dataSource: DataSource,
     private readonly cache: SentMessageCache,
+    private readonly scheduler: DispatchScheduler,
   ) {}
 
   @Get('live')
@@ -33,6 +35,10 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Database unreachable or not migrated' })
   ready() {
     return this.health.check([
+      () => {
+        const dispatcher = this.indicators.check('dispatcher');
+        return this.scheduler.isDraining ? dispatcher.down({ message: 'shutting down' }) : dispatcher.up();
+      },
       () => this.database.pingCheck('database', { connection: this.dataSource, timeout: 1_500 }),
       () =>
         this.indicators

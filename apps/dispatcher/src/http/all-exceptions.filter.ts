@@ -8,6 +8,7 @@ const STATUS_BY_DOMAIN_CODE: Record<string, number> = {
   INVALID_CURSOR: HttpStatus.BAD_REQUEST,
   MESSAGE_NOT_FOUND: HttpStatus.NOT_FOUND,
   ILLEGAL_TRANSITION: HttpStatus.CONFLICT,
+  IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 const CODE_BY_STATUS: Record<number, string> = {

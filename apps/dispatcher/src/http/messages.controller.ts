@@ -1,10 +1,13 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { CreateMessage, GetMessage, GetMessageStats, ListMessages, ListSentMessages } from '@app/application';
+import { BadRequestException, Body, ConflictException, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { CreateMessage, GetMessage, GetMessageStats, ListMessages, ListSentMessages, ReplayMessage, ReplayMessages } from '@app/application';
+import { REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
 import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
-import { MessageDto, MessagePageDto, MessageStatsDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
+import { AttemptDto, MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, ReplayDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
+import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
 import { ErrorBody } from './error-body.js';
 
 @ApiTags('messages')
@@ -19,16 +22,59 @@ export class MessagesController {
     private readonly listMessages: ListMessages,
     private readonly listSentMessages: ListSentMessages,
     private readonly getStats: GetMessageStats,
+    private readonly replayMessage: ReplayMessage,
+    private readonly replayMessages: ReplayMessages,
   ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Queue a message for sending' })
-  @ApiCreatedResponse({ type: MessageDto })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid JSON, unknown field, wrong type, bad phone number or content' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Makes retries safe: the same key with the same body returns the first message (no second row); with another body it is a 422',
+  })
+  @ApiCreatedResponse({ type: MessageDto, description: 'Created, or (header Idempotent-Replayed: true) the message an earlier request with the same Idempotency-Key created' })
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid JSON, unknown field, wrong type, bad phone number, content or dates' })
+  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'Idempotency-Key already used with a different body' })
   @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'Body over 64 KB' })
-  async create(@Body() body: CreateMessageDto): Promise<MessageDto> {
-    return MessageDto.from(await this.createMessage.execute(body));
+  async create(
+    @Body() body: CreateMessageDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MessageDto> {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters');
+    }
+    const { message, replayed } = await this.createMessage.execute({
+      phoneNumber: body.phoneNumber,
+      content: body.content,
+      sendAfter: body.sendAfter ? new Date(body.sendAfter) : null,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+      idempotencyKey: idempotencyKey ?? null,
+    });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return MessageDto.from(message);
+  }
+
+  @Post('replay')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Put failed, unknown or expired messages back to pending with a fresh attempt budget' })
+  @ApiOkResponse({ type: ReplayCountDto })
+  @ApiBadRequestResponse({ type: ErrorBody })
+  @ApiConflictResponse({ type: ErrorBody, description: 'Asked to replay sent (or pending / sending) messages' })
+  async replayMany(@Body() body: ReplayMessagesDto): Promise<ReplayCountDto> {
+    const refused = body.status.filter((s) => !(REPLAYABLE_STATUSES as readonly string[]).includes(s));
+    if (refused.length > 0) {
+      throw new ConflictException({
+        code: 'REPLAY_REFUSED',
+        message: `only ${REPLAYABLE_STATUSES.join(', ')} messages can be replayed; replaying ${refused.join(', ')} messages could send them twice`,
+      });
+    }
+    const from = body.from ? new Date(body.from) : undefined;
+    const to = body.to ? new Date(body.to) : undefined;
+    if (from && to && from.getTime() >= to.getTime()) throw new BadRequestException('from must be earlier than to');
+    return this.replayMessages.execute({ statuses: body.status as ReplayableStatus[], from, to, dryRun: body.dryRun ?? false });
   }
 
   @Get('sent')
@@ -57,10 +103,21 @@ export class MessagesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One message with its delivery state' })
+  @ApiOperation({ summary: 'One message with its delivery state, attempts and replays' })
+  @ApiOkResponse({ type: MessageDetailsDto })
+  @ApiNotFoundResponse({ type: ErrorBody })
+  async get(@Param('id') id: string): Promise<MessageDetailsDto> {
+    const { message, attempts, replays } = await this.getMessage.execute(id);
+    return { ...MessageDto.from(message), attempts: attempts.map((a) => AttemptDto.from(a)), replays: replays.map((r) => ReplayDto.from(r)) };
+  }
+
+  @Post(':id/replay')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Put one failed, unknown or expired message back to pending with a fresh attempt budget' })
   @ApiOkResponse({ type: MessageDto })
   @ApiNotFoundResponse({ type: ErrorBody })
-  async get(@Param('id') id: string): Promise<MessageDto> {
-    return MessageDto.from(await this.getMessage.execute(id));
+  @ApiConflictResponse({ type: ErrorBody, description: 'The message is sent or being sent' })
+  async replay(@Param('id') id: string): Promise<MessageDto> {
+    return MessageDto.from(await this.replayMessage.execute(id));
   }
 }

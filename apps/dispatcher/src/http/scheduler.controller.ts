@@ -36,7 +36,7 @@ export class SchedulerController {
   @Get('status')
   @ApiOperation({ summary: 'Whether sending runs, its cadence and the last tick' })
   @ApiOkResponse({ type: SchedulerStatusDto })
-  status(): SchedulerStatusDto {
+  status(): Promise<SchedulerStatusDto> {
     return this.getStatus.execute();
   }
 }

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  AlertNotifier,
   Clock,
   type DeliveryOutcome,
   type GatewayResult,
+  Leadership,
   type Message,
   MessageGateway,
   MessageRepository,
@@ -10,6 +12,7 @@ import {
   SentMessageCache,
 } from '@app/domain';
 import { DispatchSettings } from '../dispatch-settings.js';
+import { type BreakerStatus, CircuitBreaker } from './circuit-breaker.js';
 
 export interface TickReport {
   startedAt: Date;
@@ -18,7 +21,19 @@ export interface TickReport {
   sent: number;
   retried: number;
   failed: number;
+  unknown: number;
   invalid: number;
+  expired: number;
+  /** Claims lost before the send (lease expired or message replayed): not sent by this tick. */
+  dropped: number;
+  /** Why the tick sent nothing on purpose, if it did. */
+  skipped: 'breaker-open' | null;
+}
+
+export interface Housekeeping {
+  /** Rows left `sending` by a sender that died, now `unknown` (or pending again, under resend). */
+  abandoned: number;
+  expired: number;
 }
 
 /** How many extra claims one tick may make to replace invalid rows it found. */
@@ -27,47 +42,73 @@ const RECORD_ATTEMPTS = 4;
 const RECORD_RETRY_DELAY_MS = 250;
 
 /**
- * One tick of sending: claim up to batchSize due messages (committed before any HTTP call),
- * fail the invalid ones without sending, send the rest concurrently, record every outcome in
- * one write, then cache the receipts of the sent ones.
+ * One tick of sending: claim up to batchSize due messages under a lease (committed before any
+ * HTTP call), fail the invalid ones without sending, then for each of the rest check the claim is
+ * still ours and send, concurrently; record every outcome in one write; cache receipts.
  */
 @Injectable()
 export class DispatchBatch {
   private readonly logger = new Logger(DispatchBatch.name);
   private readonly policy: RetryPolicy;
+  private readonly breaker: CircuitBreaker;
 
   constructor(
     private readonly messages: MessageRepository,
     private readonly gateway: MessageGateway,
     private readonly cache: SentMessageCache,
     private readonly clock: Clock,
+    private readonly leadership: Leadership,
+    private readonly alerts: AlertNotifier,
     private readonly settings: DispatchSettings,
   ) {
     this.policy = new RetryPolicy(settings.retry);
+    this.breaker = new CircuitBreaker(settings.breaker.failures, settings.breaker.cooldownMs);
+  }
+
+  breakerStatus(): BreakerStatus {
+    return this.breaker.status();
+  }
+
+  /** Settles what crashed senders and deadlines left behind; run by the leader every step. */
+  async housekeeping(): Promise<Housekeeping> {
+    const now = this.clock.now();
+    const abandoned = await this.messages.releaseAbandonedClaims(now, this.settings.inDoubtPolicy);
+    const expired = await this.messages.expireOverdue(now);
+    if (abandoned > 0) this.logger.warn(`${abandoned} message(s) were left sending by a sender that died: ${this.settings.inDoubtPolicy === 'hold' ? 'now unknown' : 'queued again'}`);
+    if (expired > 0) this.logger.log(`${expired} message(s) expired before they could be sent`);
+    return { abandoned, expired };
   }
 
   async execute(): Promise<TickReport> {
     const startedAt = this.clock.now();
-    const report: TickReport = { startedAt, durationMs: 0, claimed: 0, sent: 0, retried: 0, failed: 0, invalid: 0 };
+    const report: TickReport = { startedAt, durationMs: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, skipped: null };
 
-    const sendable = await this.claimSendable(report);
-    const results = await Promise.all(sendable.map((message) => this.sendOne(message)));
+    const allowance = this.breaker.allowance(this.settings.batchSize, startedAt);
+    if (allowance === 0) {
+      report.skipped = 'breaker-open';
+      return report;
+    }
+
+    const sendable = await this.claimSendable(allowance, report);
+    const results = (await this.sendAll(sendable, report)).filter((r) => r !== null);
 
     const finishedAt = this.clock.now();
     const outcomes: DeliveryOutcome[] = results.map(({ message, result }) => ({
       message,
-      attempt: message.applyDelivery(result, this.policy, finishedAt),
+      attempt: message.applyDelivery(result, this.policy, finishedAt, this.settings.inDoubtPolicy),
     }));
     if (outcomes.length > 0) await this.recordWithRetry(outcomes);
 
     for (const { message, attempt } of outcomes) {
       if (message.status === 'sent') report.sent += 1;
       else if (message.status === 'pending') report.retried += 1;
+      else if (message.status === 'unknown') report.unknown += 1;
       else report.failed += 1;
       if (message.status !== 'sent') {
         this.logger.warn(`message ${message.id} attempt ${attempt?.attemptNo} ${attempt?.outcome}: ${attempt?.error} -> ${message.status}`);
       }
     }
+    if (this.breaker.record(results.map((r) => r.result), finishedAt)) await this.alertBreakerOpened(results.map((r) => r.result));
     await this.cacheReceipts(outcomes.map((o) => o.message).filter((m) => m.status === 'sent'));
 
     report.durationMs = this.clock.now().getTime() - startedAt.getTime();
@@ -75,10 +116,11 @@ export class DispatchBatch {
   }
 
   /** Claims due messages; rows that break the rules are failed at once and replaced by others. */
-  private async claimSendable(report: TickReport): Promise<Message[]> {
+  private async claimSendable(allowance: number, report: TickReport): Promise<Message[]> {
     const sendable: Message[] = [];
-    for (let round = 0; round <= MAX_REFILL_ROUNDS && sendable.length < this.settings.batchSize; round += 1) {
-      const claimed = await this.messages.claimBatch(this.settings.batchSize - sendable.length, this.clock.now());
+    const claim = { owner: this.leadership.instanceId, leaseMs: this.settings.leaseMs };
+    for (let round = 0; round <= MAX_REFILL_ROUNDS && sendable.length < allowance; round += 1) {
+      const claimed = await this.messages.claimBatch(allowance - sendable.length, this.clock.now(), claim);
       report.claimed += claimed.length;
       const invalid: DeliveryOutcome[] = [];
       for (const message of claimed) {
@@ -99,8 +141,54 @@ export class DispatchBatch {
   }
 
   /**
+   * Sends in claim order, DISPATCH_CONCURRENCY at a time: with 1 (the default) the gateway
+   * receives them strictly oldest first; more trades that order within a batch for throughput.
+   */
+  private async sendAll(messages: Message[], report: TickReport): Promise<({ message: Message; result: GatewayResult } | null)[]> {
+    const results: ({ message: Message; result: GatewayResult } | null)[] = new Array(messages.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length) {
+        const index = next++;
+        results[index] = await this.sendOne(messages[index], report);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, messages.length) }, worker));
+    return results;
+  }
+
+  /**
+   * Sends one claimed message, unless its deadline has passed or its claim is no longer ours
+   * (fencing: the lease is re-checked and extended right before the HTTP call).
+   */
+  private async sendOne(message: Message, report: TickReport): Promise<{ message: Message; result: GatewayResult } | null> {
+    const now = this.clock.now();
+    if (message.isExpiredAt(now)) {
+      message.expire(now);
+      await this.messages.recordOutcomes([{ message, attempt: null }]);
+      report.expired += 1;
+      return null;
+    }
+    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+    if (!message.claimToken || !(await this.messages.renewClaim(message.id, message.claimToken, leaseUntil))) {
+      report.dropped += 1;
+      this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim`);
+      return null;
+    }
+    const started = Date.now();
+    try {
+      const result = await this.gateway.send({ to: message.phoneNumber, content: message.content, idempotencyKey: message.id });
+      return { message, result };
+    } catch (error) {
+      // The adapter maps every gateway answer; an exception here means we cannot tell what happened.
+      const reason = error instanceof Error ? error.message : String(error);
+      return { message, result: { kind: 'unknown', statusCode: null, error: `gateway client error: ${reason}`, latencyMs: Date.now() - started } };
+    }
+  }
+
+  /**
    * The sends have happened: losing their outcome to a passing database error would leave the
-   * rows in `sending`, so the write is tried a few times before the tick gives up.
+   * rows in `sending` (until their lease runs out), so the write is tried a few times first.
    */
   private async recordWithRetry(outcomes: DeliveryOutcome[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
@@ -115,16 +203,17 @@ export class DispatchBatch {
     }
   }
 
-  private async sendOne(message: Message): Promise<{ message: Message; result: GatewayResult }> {
-    const started = Date.now();
-    try {
-      const result = await this.gateway.send({ to: message.phoneNumber, content: message.content, idempotencyKey: message.id });
-      return { message, result };
-    } catch (error) {
-      // The adapter maps every gateway answer; an exception here means we cannot tell what happened.
-      const reason = error instanceof Error ? error.message : String(error);
-      return { message, result: { kind: 'unknown', statusCode: null, error: `gateway client error: ${reason}`, latencyMs: Date.now() - started } };
-    }
+  private async alertBreakerOpened(results: GatewayResult[]): Promise<void> {
+    const status = this.breaker.status();
+    const last = results[results.length - 1];
+    this.logger.error(`circuit breaker opened after ${status.consecutiveFailures} consecutive failures; next probe at ${status.probeAt?.toISOString()}`);
+    await this.alerts.notify({
+      kind: 'breaker-opened',
+      message: `The SMS gateway failed ${status.consecutiveFailures} times in a row; sending pauses until ${status.probeAt?.toISOString()}`,
+      instanceId: this.leadership.instanceId,
+      at: this.clock.now(),
+      details: { ...status, lastError: last && last.kind !== 'accepted' ? last.error : null },
+    });
   }
 
   /** Best effort: the messages are sent and recorded already; a cache failure only costs the receipt. */

@@ -1,23 +1,69 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type FieldViolation, type Message, MessageContent, MessageRepository, PhoneNumber, ValidationError } from '@app/domain';
+import {
+  Clock,
+  type FieldViolation,
+  IdempotencyKeyReusedError,
+  type Message,
+  MessageContent,
+  MessageRepository,
+  PhoneNumber,
+  ValidationError,
+} from '@app/domain';
 import { DispatchSettings } from '../dispatch-settings.js';
 import type { CreateMessageCommand } from './create-message.command.js';
 
-/** Queues a new message as pending after checking both fields, reporting every bad field at once. */
+export interface CreatedMessage {
+  message: Message;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+/**
+ * Queues a new message as pending after checking every field, reporting every bad field at
+ * once. With an Idempotency-Key, the same request again returns the first message (even 20 at
+ * once: the database's unique index decides); the same key with another request is refused.
+ */
 @Injectable()
 export class CreateMessage {
   constructor(
     private readonly messages: MessageRepository,
+    private readonly clock: Clock,
     private readonly settings: DispatchSettings,
   ) {}
 
-  async execute(command: CreateMessageCommand): Promise<Message> {
-    const violations: FieldViolation[] = [];
-    const phoneProblem = PhoneNumber.problem(command.phoneNumber);
-    if (phoneProblem) violations.push({ field: 'phoneNumber', messages: [phoneProblem] });
-    const contentProblem = MessageContent.problem(command.content, this.settings.maxContentLength);
-    if (contentProblem) violations.push({ field: 'content', messages: [contentProblem] });
-    if (violations.length > 0) throw new ValidationError(violations);
-    return this.messages.create({ phoneNumber: command.phoneNumber, content: command.content });
+  async execute(command: CreateMessageCommand): Promise<CreatedMessage> {
+    this.validate(command);
+    const key = command.idempotencyKey ?? null;
+    const requestHash = key ? fingerprint(command) : null;
+    const result = await this.messages.create({
+      phoneNumber: command.phoneNumber,
+      content: command.content,
+      sendAfter: command.sendAfter ?? null,
+      expiresAt: command.expiresAt ?? null,
+      idempotencyKey: key,
+      requestHash,
+    });
+    if (!result.created && result.requestHash !== requestHash) throw new IdempotencyKeyReusedError(key as string);
+    return { message: result.message, replayed: !result.created };
   }
+
+  private validate(command: CreateMessageCommand): void {
+    const violations: FieldViolation[] = [];
+    const add = (field: string, problem: string | null) => problem && violations.push({ field, messages: [problem] });
+    add('phoneNumber', PhoneNumber.problem(command.phoneNumber));
+    add('content', MessageContent.problem(command.content, this.settings.maxContentLength));
+    const now = this.clock.now().getTime();
+    if (command.expiresAt && command.expiresAt.getTime() <= now) add('expiresAt', 'expiresAt must be in the future');
+    if (command.expiresAt && command.sendAfter && command.expiresAt.getTime() <= command.sendAfter.getTime()) {
+      add('expiresAt', 'expiresAt must be later than sendAfter');
+    }
+    if (violations.length > 0) throw new ValidationError(violations);
+  }
+}
+
+/** What makes two creates "the same request". */
+function fingerprint(command: CreateMessageCommand): string {
+  const canonical = JSON.stringify([command.phoneNumber, command.content, command.sendAfter?.toISOString() ?? null, command.expiresAt?.toISOString() ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
 }

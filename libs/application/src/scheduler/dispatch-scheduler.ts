@@ -1,96 +1,185 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Clock, SchedulerState } from '@app/domain';
+import { AlertNotifier, Clock, Leadership, SchedulerState } from '@app/domain';
+import type { BreakerStatus } from '../dispatch/circuit-breaker.js';
 import { DispatchBatch, type TickReport } from '../dispatch/dispatch-batch.use-case.js';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { Ticker } from './ticker.js';
 
+export interface TickTotals {
+  ticks: number;
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  unknown: number;
+  invalid: number;
+  expired: number;
+}
+
 export interface SchedulerStatus {
+  /** The cluster's decision: sending is on. */
   running: boolean;
   intervalMs: number;
   batchSize: number;
+  /** When the cluster's last tick began, whichever replica ran it. */
   lastTickAt: Date | null;
   nextTickAt: Date | null;
   tickInProgress: boolean;
+  /** The last tick this replica ran. */
   lastTick: TickReport | null;
-  totals: { ticks: number; claimed: number; sent: number; retried: number; failed: number; invalid: number };
+  totals: TickTotals;
+  instanceId: string;
+  isLeader: boolean;
+  leaderId: string | null;
+  breaker: BreakerStatus;
+  /** Shutting down: no new claims, finishing what is in flight. */
+  draining: boolean;
 }
 
 /**
- * Owns the ticker that runs DispatchBatch at the configured cadence. Starts at boot when the
- * stored decision says so (or, with no decision yet, when DISPATCH_AUTOSTART is on); on shutdown
- * it takes no new work and waits for the tick in flight.
+ * The scheduler of one replica. A loop runs on every replica from boot to shutdown; at each
+ * step the replica reads the cluster's start/stop decision (PostgreSQL), tries to be or stay the
+ * leader, and only the leader settles abandoned claims and ticks, at the cluster's cadence: never
+ * sooner than DISPATCH_INTERVAL_MS after the last tick of any replica.
  */
 @Injectable()
 export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DispatchScheduler.name);
-  private readonly ticker: Ticker;
+  private readonly loop: Ticker;
+  private running = false;
+  private draining = false;
+  private tickInFlight = false;
+  private clusterLastTickAt: Date | null = null;
   private lastTick: TickReport | null = null;
-  private readonly totals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, invalid: 0 };
+  private readonly totals: TickTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0 };
+  private failedTickStreak = 0;
 
   constructor(
     private readonly dispatchBatch: DispatchBatch,
     private readonly state: SchedulerState,
+    private readonly leadership: Leadership,
+    private readonly alerts: AlertNotifier,
     private readonly settings: DispatchSettings,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
-    this.ticker = new Ticker(clock, settings.intervalMs, () => this.tick(), (error) =>
-      this.logger.error(`tick failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) =>
+      this.logger.error(`scheduler step failed (retrying next interval): ${error instanceof Error ? error.message : String(error)}`),
     );
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    const desired = await this.state.desired();
-    if (desired === 'running' || (desired === null && this.settings.autostart)) {
-      this.ticker.start();
-      this.logger.log(`sending started: up to ${this.settings.batchSize} messages every ${this.settings.intervalMs} ms`);
-    } else {
-      this.logger.log(`sending is stopped (${desired === null ? 'DISPATCH_AUTOSTART=false' : 'stopped by an operator'})`);
-    }
+  get isDraining(): boolean {
+    return this.draining;
   }
 
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  /** SIGTERM: take no new work, let sends in flight finish (bounded), hand leadership over. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.ticker.stop();
+    this.draining = true;
+    const grace = new Promise<'timeout'>((resolve) => this.clock.setTimer(this.settings.shutdownGraceMs, () => resolve('timeout')));
+    if ((await Promise.race([this.loop.stop(), grace])) === 'timeout') {
+      this.logger.warn(`sends still in flight after SHUTDOWN_GRACE_MS (${this.settings.shutdownGraceMs} ms); their rows settle when their lease runs out`);
+    }
+    await this.leadership.release();
   }
 
   async start(): Promise<SchedulerStatus> {
-    await this.state.setDesired('running');
-    this.ticker.start();
+    await this.state.setDesired('running', this.leadership.instanceId);
+    this.running = true;
+    this.loop.kick();
     return this.status();
   }
 
-  /** Resolves once no tick is running, so nothing is sent after the caller hears back. */
+  /** Stops the cluster; when this replica is ticking, resolves once its tick has finished. */
   async stop(): Promise<SchedulerStatus> {
-    await this.state.setDesired('stopped');
-    await this.ticker.stop();
+    await this.state.setDesired('stopped', this.leadership.instanceId);
+    this.running = false;
+    await this.loop.idle();
     return this.status();
   }
 
-  status(): SchedulerStatus {
+  async status(): Promise<SchedulerStatus> {
+    const [leaderId, lastTickAt] = await Promise.all([
+      this.leadership.leaderId().catch(() => null),
+      this.state.lastTickAt().catch(() => this.clusterLastTickAt),
+    ]);
+    const nextTickAt = !this.running
+      ? null
+      : this.leadership.isLeader
+        ? this.loop.nextTickAt
+        : lastTickAt && new Date(lastTickAt.getTime() + this.settings.intervalMs);
     return {
-      running: this.ticker.running,
+      running: this.running,
       intervalMs: this.settings.intervalMs,
       batchSize: this.settings.batchSize,
-      lastTickAt: this.ticker.lastTickAt,
-      nextTickAt: this.ticker.nextTickAt,
-      tickInProgress: this.ticker.tickInProgress,
+      lastTickAt,
+      nextTickAt,
+      tickInProgress: this.tickInFlight,
       lastTick: this.lastTick,
       totals: { ...this.totals },
+      instanceId: this.leadership.instanceId,
+      isLeader: this.leadership.isLeader,
+      leaderId,
+      breaker: this.dispatchBatch.breakerStatus(),
+      draining: this.draining,
     };
   }
 
-  private async tick(): Promise<void> {
-    const report = await this.dispatchBatch.execute();
+  /** One step of the loop; returns the delay before the next step. */
+  private async step(): Promise<number> {
+    const interval = this.settings.intervalMs;
+    const desired = await this.state.desired();
+    this.running = desired === 'running' || (desired === null && this.settings.autostart);
+    const wasLeader = this.leadership.isLeader;
+    const leader = await this.leadership.acquire();
+    if (leader !== wasLeader) this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
+    if (!leader || this.draining) return interval;
+
+    await this.dispatchBatch.housekeeping();
+    if (!this.running) return interval;
+
+    const now = this.clock.now();
+    const last = await this.state.lastTickAt();
+    this.clusterLastTickAt = last;
+    if (last && now.getTime() - last.getTime() < interval) return last.getTime() + interval - now.getTime();
+
+    await this.state.recordTick(now);
+    this.clusterLastTickAt = now;
+    this.tickInFlight = true;
+    try {
+      this.record(await this.dispatchBatch.execute());
+    } finally {
+      this.tickInFlight = false;
+    }
+    return Math.max(0, interval - (this.clock.now().getTime() - now.getTime()));
+  }
+
+  private record(report: TickReport): void {
     this.lastTick = report;
     this.totals.ticks += 1;
-    this.totals.claimed += report.claimed;
-    this.totals.sent += report.sent;
-    this.totals.retried += report.retried;
-    this.totals.failed += report.failed;
-    this.totals.invalid += report.invalid;
-    if (report.claimed > 0) {
+    for (const key of ['claimed', 'sent', 'retried', 'failed', 'unknown', 'invalid', 'expired'] as const) this.totals[key] += report[key];
+    if (report.claimed > 0 || report.skipped) {
       this.logger.log(
-        `tick: claimed ${report.claimed}, sent ${report.sent}, retry ${report.retried}, failed ${report.failed}, invalid ${report.invalid} in ${report.durationMs} ms`,
+        `tick: claimed ${report.claimed}, sent ${report.sent}, retry ${report.retried}, failed ${report.failed}, unknown ${report.unknown}, ` +
+          `invalid ${report.invalid}, expired ${report.expired}, dropped ${report.dropped}${report.skipped ? `, skipped (${report.skipped})` : ''} in ${report.durationMs} ms`,
       );
+    }
+    const hadWork = report.claimed > 0 || report.skipped !== null;
+    if (!hadWork || report.sent > 0) {
+      this.failedTickStreak = 0;
+      return;
+    }
+    this.failedTickStreak += 1;
+    if (this.failedTickStreak === this.settings.alertAfterFailedTicks) {
+      void this.alerts.notify({
+        kind: 'ticks-without-sending',
+        message: `${this.failedTickStreak} ticks in a row had messages to send and sent none`,
+        instanceId: this.leadership.instanceId,
+        at: this.clock.now(),
+        details: { lastTick: report, breaker: this.dispatchBatch.breakerStatus() },
+      });
     }
   }
 }

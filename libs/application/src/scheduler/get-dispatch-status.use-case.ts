@@ -5,7 +5,7 @@ import { DispatchScheduler, type SchedulerStatus } from './dispatch-scheduler.js
 export class GetDispatchStatus {
   constructor(private readonly scheduler: DispatchScheduler) {}
 
-  execute(): SchedulerStatus {
+  execute(): Promise<SchedulerStatus> {
     return this.scheduler.status();
   }
 }

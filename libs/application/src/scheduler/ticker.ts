@@ -3,20 +3,22 @@ import type { Clock, Timer } from '@app/domain';
 /**
  * Runs `task` every `intervalMs`, start to start, the first run at once. Runs never overlap:
  * a run that takes longer than the interval delays the next one, which then starts as soon as
- * it ends. Our own loop on purpose (no cron package): it is small, and the Clock port lets
- * tests drive it without sleeping.
+ * it ends. A run may ask for another delay before the next one by returning it (ms from its
+ * end). Our own loop on purpose (no cron package): it is small, and the Clock port lets tests
+ * drive it without sleeping.
  */
 export class Ticker {
   private active = false;
   private timer: Timer | null = null;
   private inFlight: Promise<void> | null = null;
+  private kicked = false;
   private last: Date | null = null;
   private next: Date | null = null;
 
   constructor(
     private readonly clock: Clock,
     private readonly intervalMs: number,
-    private readonly task: () => Promise<void>,
+    private readonly task: () => Promise<number | void>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -43,12 +45,28 @@ export class Ticker {
     if (!this.inFlight) this.schedule(0);
   }
 
+  /** Runs the task now instead of at its time (or right after the run in flight). */
+  kick(): void {
+    if (!this.active) return;
+    if (this.inFlight) {
+      this.kicked = true;
+      return;
+    }
+    this.timer?.cancel();
+    this.schedule(0);
+  }
+
   /** Idempotent. No run starts after this; resolves once the run in flight (if any) has ended. */
   async stop(): Promise<void> {
     this.active = false;
     this.timer?.cancel();
     this.timer = null;
     this.next = null;
+    await this.inFlight;
+  }
+
+  /** Resolves once no run is in flight. */
+  async idle(): Promise<void> {
     await this.inFlight;
   }
 
@@ -63,13 +81,18 @@ export class Ticker {
     const startedAt = this.clock.now();
     this.last = startedAt;
     this.next = null;
+    this.kicked = false;
+    let requested: number | void = undefined;
     // A failed run is reported and the loop goes on: one bad tick must not stop sending.
-    this.inFlight = this.task().catch((error: unknown) => this.onError(error));
+    this.inFlight = this.task().then(
+      (delay) => void (requested = delay),
+      (error: unknown) => this.onError(error),
+    );
     await this.inFlight;
     this.inFlight = null;
     if (this.active && !this.timer) {
       const elapsed = this.clock.now().getTime() - startedAt.getTime();
-      this.schedule(Math.max(0, this.intervalMs - elapsed));
+      this.schedule(this.kicked ? 0 : Math.max(0, requested ?? this.intervalMs - elapsed));
     }
   }
 }

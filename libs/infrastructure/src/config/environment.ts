@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 
 /** Unset and empty variables both mean "use the default". */
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -59,6 +59,9 @@ export class Environment {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   DISPATCH_BATCH_SIZE?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  DISPATCH_CONCURRENCY?: number;
+
   @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
   DISPATCH_AUTOSTART?: boolean;
 
@@ -76,4 +79,29 @@ export class Environment {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(31_536_000)
   CACHE_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  CLAIM_LEASE_MS?: number;
+
+  @IsOptional() @Transform(blankToUndefined) @IsIn(['hold', 'resend'], { message: 'must be hold or resend' })
+  IN_DOUBT_POLICY?: 'hold' | 'resend';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  BREAKER_FAILURES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400_000)
+  BREAKER_COOLDOWN_MS?: number;
+
+  @IsOptional() @Transform(blankToUndefined)
+  @IsUrl({ ...urlOptions, protocols: ['http', 'https'] }, { message: 'must be an http(s) URL' })
+  ALERT_WEBHOOK_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  ALERT_AFTER_FAILED_TICKS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString() @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'must be letters, digits, . _ : or -' }) @MaxLength(100)
+  INSTANCE_ID?: string;
 }

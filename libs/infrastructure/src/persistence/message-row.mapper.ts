@@ -12,12 +12,41 @@ export interface MessageRow {
   gateway_message_id: string | null;
   sent_at: Date | null;
   failure_reason: string | null;
+  send_after: Date | null;
+  expires_at: Date | null;
+  replay_count: number;
+  claim_token: string | null;
+  request_hash: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export const MESSAGE_COLUMNS =
-  'id, seq, phone_number, content, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, created_at, updated_at';
+const COLUMNS = [
+  'id',
+  'seq',
+  'phone_number',
+  'content',
+  'status',
+  'attempt_count',
+  'next_attempt_at',
+  'gateway_message_id',
+  'sent_at',
+  'failure_reason',
+  'send_after',
+  'expires_at',
+  'replay_count',
+  'claim_token',
+  'request_hash',
+  'created_at',
+  'updated_at',
+];
+
+export const MESSAGE_COLUMNS = COLUMNS.join(', ');
+
+/** The columns qualified with a table alias, for statements that join or use FROM. */
+export function messageColumnsOf(alias: string): string {
+  return COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+}
 
 export function toMessage(row: MessageRow): Message {
   return Message.restore({
@@ -30,6 +59,10 @@ export function toMessage(row: MessageRow): Message {
     gatewayMessageId: row.gateway_message_id,
     sentAt: row.sent_at,
     failureReason: row.failure_reason,
+    sendAfter: row.send_after,
+    expiresAt: row.expires_at,
+    replayCount: row.replay_count,
+    claimToken: row.claim_token,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });

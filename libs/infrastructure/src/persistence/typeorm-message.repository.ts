@@ -1,18 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  type AttemptOutcome,
+  type ClaimOptions,
+  type CreateResult,
   type DeliveryOutcome,
+  type InDoubtPolicy,
+  LEASE_LOST,
   type ListQuery,
   type Message,
   MESSAGE_STATUSES,
+  type MessageHistory,
   MessageRepository,
   type MessageStatus,
   type NewMessage,
   type Page,
   type PageQuery,
+  type ReplayableStatus,
+  type ReplayFilter,
 } from '@app/domain';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './message-row.mapper.js';
+import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow, toMessage } from './message-row.mapper.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,12 +35,20 @@ export class TypeOrmMessageRepository extends MessageRepository {
     super();
   }
 
-  async create(draft: NewMessage): Promise<Message> {
-    const rows: MessageRow[] = await this.db.query(
-      `INSERT INTO messages (phone_number, content) VALUES ($1, $2) RETURNING ${MESSAGE_COLUMNS}`,
-      [draft.phoneNumber, draft.content],
+  async create(draft: NewMessage): Promise<CreateResult> {
+    const params = [draft.phoneNumber, draft.content, draft.sendAfter ?? null, draft.expiresAt ?? null, draft.idempotencyKey ?? null, draft.requestHash ?? null];
+    // With a key, concurrent creates meet at the unique index: one inserts, the others wait for
+    // it to commit, insert nothing, and read the winner's row.
+    const inserted: MessageRow[] = await this.db.query(
+      `INSERT INTO messages (phone_number, content, send_after, expires_at, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING ${MESSAGE_COLUMNS}`,
+      params,
     );
-    return toMessage(rows[0]);
+    if (inserted.length > 0) return { message: toMessage(inserted[0]), created: true, requestHash: inserted[0].request_hash };
+    const existing: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = $1`, [draft.idempotencyKey]);
+    return { message: toMessage(existing[0]), created: false, requestHash: existing[0].request_hash };
   }
 
   async findById(id: string): Promise<Message | null> {
@@ -41,25 +57,58 @@ export class TypeOrmMessageRepository extends MessageRepository {
     return rows.length > 0 ? toMessage(rows[0]) : null;
   }
 
-  async claimBatch(limit: number, now: Date): Promise<Message[]> {
+  async history(id: string): Promise<MessageHistory> {
+    if (!UUID.test(id)) return { attempts: [], replays: [] };
+    const [attempts, replays]: [AttemptRow[], ReplayRow[]] = await Promise.all([
+      this.db.query(`SELECT attempt_no, at, status_code, outcome, error, latency_ms FROM message_attempts WHERE message_id = $1 ORDER BY id`, [id]),
+      this.db.query(`SELECT at, previous_status, previous_reason FROM message_replays WHERE message_id = $1 ORDER BY id`, [id]),
+    ]);
+    return {
+      attempts: attempts.map((a) => ({
+        messageId: id,
+        attemptNo: a.attempt_no,
+        at: a.at,
+        statusCode: a.status_code,
+        outcome: a.outcome,
+        error: a.error,
+        latencyMs: a.latency_ms,
+      })),
+      replays: replays.map((r) => ({ at: r.at, previousStatus: r.previous_status, previousReason: r.previous_reason })),
+    };
+  }
+
+  async claimBatch(limit: number, now: Date, claim: ClaimOptions): Promise<Message[]> {
     // One statement, so one transaction: the locked rows are marked before anything is sent,
     // and a concurrent claimer skips them instead of waiting. The CTE is not inlined (it locks).
     const result: [MessageRow[], number] = await this.db.query(
       `WITH due AS (
          SELECT id FROM messages
-          WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+          WHERE status = 'pending'
+            AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+            AND (send_after IS NULL OR send_after <= $2)
+            AND (expires_at IS NULL OR expires_at > $2)
           ORDER BY seq
           LIMIT $1
           FOR UPDATE SKIP LOCKED
        )
-       UPDATE messages m SET status = 'sending', updated_at = $2
+       UPDATE messages m
+          SET status = 'sending', updated_at = $2, claimed_by = $3, claim_token = gen_random_uuid(),
+              lease_until = $2::timestamptz + $4::int * interval '1 millisecond'
          FROM due WHERE m.id = due.id
-       RETURNING ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}`,
-      [limit, now],
+       RETURNING ${messageColumnsOf('m')}`,
+      [limit, now, claim.owner, claim.leaseMs],
     );
     // For an UPDATE, TypeORM's postgres driver answers [rows, affected count].
     const [rows] = result;
     return rows.sort((a, b) => compareSeq(a.seq, b.seq)).map(toMessage);
+  }
+
+  async renewClaim(id: string, claimToken: string, leaseUntil: Date): Promise<boolean> {
+    const [, renewed]: [unknown[], number] = await this.db.query(
+      `UPDATE messages SET lease_until = $3 WHERE id = $1 AND claim_token = $2 AND status = 'sending'`,
+      [id, claimToken, leaseUntil],
+    );
+    return renewed === 1;
   }
 
   async recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
@@ -67,15 +116,17 @@ export class TypeOrmMessageRepository extends MessageRepository {
     const states = outcomes.map((o) => o.message.toProps());
     const attempts = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
     await this.db.transaction(async (tx) => {
-      // Only rows still in `sending` change: an outcome never overwrites a newer decision.
+      // Fenced by the claim token: a sender that lost its claim changes nothing. A row the lease
+      // sweep marked `unknown` meanwhile takes the late outcome, which is now certain.
       await tx.query(
         `UPDATE messages m
             SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
                 gateway_message_id = v.gateway_message_id, sent_at = v.sent_at,
-                failure_reason = v.failure_reason, updated_at = v.updated_at
-           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[])
-                AS v(id, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, updated_at)
-          WHERE m.id = v.id AND m.status = 'sending'`,
+                failure_reason = v.failure_reason, updated_at = v.updated_at, lease_until = NULL
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[], $9::uuid[])
+                AS v(id, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, updated_at, claim_token)
+          WHERE m.id = v.id AND m.claim_token = v.claim_token
+            AND (m.status = 'sending' OR (m.status = 'unknown' AND m.failure_reason = $10))`,
         [
           states.map((s) => s.id),
           states.map((s) => s.status),
@@ -85,9 +136,12 @@ export class TypeOrmMessageRepository extends MessageRepository {
           states.map((s) => s.sentAt),
           states.map((s) => s.failureReason),
           states.map((s) => s.updatedAt),
+          states.map((s) => s.claimToken),
+          LEASE_LOST,
         ],
       );
       if (attempts.length === 0) return;
+      // Every attempt that reached the gateway is history, whoever owns the row now.
       await tx.query(
         `INSERT INTO message_attempts (message_id, attempt_no, at, status_code, outcome, error, latency_ms)
          SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::int[])`,
@@ -102,6 +156,84 @@ export class TypeOrmMessageRepository extends MessageRepository {
         ],
       );
     });
+  }
+
+  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number> {
+    // hold: the gateway may have the message, so park it. resend: back to the queue, keeping its
+    // id and therefore its Idempotency-Key; a late outcome can no longer match (token cleared).
+    const sql =
+      policy === 'hold'
+        ? `UPDATE messages SET status = 'unknown', failure_reason = $2, lease_until = NULL, updated_at = $1
+            WHERE status = 'sending' AND lease_until < $1`
+        : `UPDATE messages SET status = 'pending', failure_reason = $2, lease_until = NULL, claim_token = NULL,
+                  next_attempt_at = NULL, updated_at = $1
+            WHERE status = 'sending' AND lease_until < $1`;
+    const [, count]: [unknown[], number] = await this.db.query(sql, [now, LEASE_LOST]);
+    return count;
+  }
+
+  async expireOverdue(now: Date): Promise<number> {
+    const [, count]: [unknown[], number] = await this.db.query(
+      `UPDATE messages SET status = 'expired', failure_reason = 'expired before it could be sent', next_attempt_at = NULL, updated_at = $1
+        WHERE status = 'pending' AND expires_at <= $1`,
+      [now],
+    );
+    return count;
+  }
+
+  async replay(id: string, now: Date): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
+    if (!UUID.test(id)) return null;
+    return this.db.transaction(async (tx) => {
+      const rows: MessageRow[] = await tx.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`, [id]);
+      if (rows.length === 0) return null;
+      const message = toMessage(rows[0]);
+      const previousReason = message.failureReason;
+      const replayedFrom = message.replay(now);
+      if (replayedFrom === null) return { message, replayedFrom };
+      const s = message.toProps();
+      await tx.query(
+        `UPDATE messages SET status = $2, attempt_count = $3, next_attempt_at = $4, failure_reason = $5, claim_token = NULL,
+                expires_at = $6, replay_count = $7, updated_at = $8
+          WHERE id = $1`,
+        [id, s.status, s.attemptCount, s.nextAttemptAt, s.failureReason, s.expiresAt, s.replayCount, s.updatedAt],
+      );
+      await tx.query(`INSERT INTO message_replays (message_id, at, previous_status, previous_reason) VALUES ($1, $2, $3, $4)`, [
+        id,
+        now,
+        replayedFrom,
+        previousReason,
+      ]);
+      return { message, replayedFrom };
+    });
+  }
+
+  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean): Promise<number> {
+    const params: unknown[] = [filter.statuses, filter.from ?? null, filter.to ?? null];
+    const match = `status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR updated_at >= $2) AND ($3::timestamptz IS NULL OR updated_at < $3)`;
+    if (dryRun) {
+      const rows: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM messages WHERE ${match}`, params);
+      return rows[0].n;
+    }
+    // The same transition as Message.replay, set-wise: one statement however many rows match.
+    const rows: { n: number }[] = await this.db.query(
+      `WITH target AS (
+         SELECT id, status, failure_reason FROM messages WHERE ${match} FOR UPDATE
+       ), replayed AS (
+         UPDATE messages m
+            SET status = 'pending', attempt_count = 0, next_attempt_at = NULL, failure_reason = NULL, claim_token = NULL,
+                expires_at = CASE WHEN m.expires_at <= $4 THEN NULL ELSE m.expires_at END,
+                replay_count = m.replay_count + 1, updated_at = $4
+           FROM target WHERE m.id = target.id
+         RETURNING m.id
+       ), recorded AS (
+         INSERT INTO message_replays (message_id, at, previous_status, previous_reason)
+         SELECT id, $4, status, failure_reason FROM target
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM replayed`,
+      [...params, now],
+    );
+    return rows[0].n;
   }
 
   async listSent(query: PageQuery): Promise<Page<Message>> {
@@ -151,6 +283,21 @@ export class TypeOrmMessageRepository extends MessageRepository {
     for (const row of rows) counts[row.status] = row.count;
     return counts;
   }
+}
+
+interface AttemptRow {
+  attempt_no: number;
+  at: Date;
+  status_code: number | null;
+  outcome: AttemptOutcome;
+  error: string | null;
+  latency_ms: number;
+}
+
+interface ReplayRow {
+  at: Date;
+  previous_status: ReplayableStatus;
+  previous_reason: string | null;
 }
 
 function page<R extends MessageRow>(rows: R[], limit: number, cursorOf: (last: R) => string): Page<Message> {

@@ -1,8 +1,9 @@
 import { type DesiredState, SchedulerState } from '@app/domain';
 
-/** The start/stop decision of this process only; it is forgotten on restart. */
+/** The scheduler state of a single process, forgotten on restart (tests, one-off tools). */
 export class InMemorySchedulerState extends SchedulerState {
   private state: DesiredState | null = null;
+  private lastTick: Date | null = null;
 
   async desired(): Promise<DesiredState | null> {
     return this.state;
@@ -10,5 +11,13 @@ export class InMemorySchedulerState extends SchedulerState {
 
   async setDesired(state: DesiredState): Promise<void> {
     this.state = state;
+  }
+
+  async lastTickAt(): Promise<Date | null> {
+    return this.lastTick;
+  }
+
+  async recordTick(at: Date): Promise<void> {
+    this.lastTick = at;
   }
 }

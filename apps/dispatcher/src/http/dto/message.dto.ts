@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type Message, MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
+import { type AttemptOutcome, type AttemptRecord, type Message, MESSAGE_STATUSES, type MessageStatus, type ReplayRecord, REPLAYABLE_STATUSES } from '@app/domain';
 
 const EXAMPLE_ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
 const EXAMPLE_GATEWAY_ID = '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849';
@@ -51,6 +51,15 @@ export class MessageDto extends SentMessageDto {
   @ApiProperty({ type: String, nullable: true, example: null, description: 'Why the last attempt failed, or why the message was failed' })
   failureReason!: string | null;
 
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Not sent before this time' })
+  sendAfter!: Date | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'Never sent after this time' })
+  expiresAt!: Date | null;
+
+  @ApiProperty({ example: 0, description: 'Times an operator replayed it' })
+  replayCount!: number;
+
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:02.000Z' })
   updatedAt!: Date;
 
@@ -60,9 +69,57 @@ export class MessageDto extends SentMessageDto {
       attemptCount: message.attemptCount,
       nextAttemptAt: message.nextAttemptAt,
       failureReason: message.failureReason,
+      sendAfter: message.sendAfter,
+      expiresAt: message.expiresAt,
+      replayCount: message.replayCount,
       updatedAt: message.updatedAt,
     };
   }
+}
+
+export class AttemptDto {
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:02.000Z' })
+  at!: Date;
+
+  @ApiProperty({ type: Number, nullable: true, example: 202, description: 'HTTP status, null when no answer came' })
+  statusCode!: number | null;
+
+  @ApiProperty({ enum: ['accepted', 'retryable', 'rejected', 'unknown'], example: 'accepted' })
+  outcome!: AttemptOutcome;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  error!: string | null;
+
+  @ApiProperty({ example: 41 })
+  latencyMs!: number;
+
+  static from(attempt: AttemptRecord): AttemptDto {
+    return { at: attempt.at, statusCode: attempt.statusCode, outcome: attempt.outcome, error: attempt.error, latencyMs: attempt.latencyMs };
+  }
+}
+
+export class ReplayDto {
+  @ApiProperty({ type: String, format: 'date-time' })
+  at!: Date;
+
+  @ApiProperty({ enum: REPLAYABLE_STATUSES, example: 'unknown' })
+  previousStatus!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'outcome unknown: no answer from the gateway in time' })
+  previousReason!: string | null;
+
+  static from(replay: ReplayRecord): ReplayDto {
+    return { at: replay.at, previousStatus: replay.previousStatus, previousReason: replay.previousReason };
+  }
+}
+
+/** A message with every attempt and replay, oldest first. */
+export class MessageDetailsDto extends MessageDto {
+  @ApiProperty({ type: [AttemptDto] })
+  attempts!: AttemptDto[];
+
+  @ApiProperty({ type: [ReplayDto] })
+  replays!: ReplayDto[];
 }
 
 export class SentMessagePageDto {
@@ -86,6 +143,8 @@ export class StatusCountsDto {
   @ApiProperty({ example: 0 }) sending!: number;
   @ApiProperty({ example: 40 }) sent!: number;
   @ApiProperty({ example: 1 }) failed!: number;
+  @ApiProperty({ example: 0 }) unknown!: number;
+  @ApiProperty({ example: 0 }) expired!: number;
 }
 
 export class MessageStatsDto {

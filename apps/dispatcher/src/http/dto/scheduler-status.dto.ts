@@ -8,6 +8,10 @@ export class TickReportDto {
   @ApiProperty({ example: 0, description: 'Back to pending for a later attempt' }) retried!: number;
   @ApiProperty({ example: 0 }) failed!: number;
   @ApiProperty({ example: 0, description: 'Rows that broke the rules and were failed without sending' }) invalid!: number;
+  @ApiProperty({ example: 0, description: 'Sent, outcome unknown' }) unknown!: number;
+  @ApiProperty({ example: 0, description: 'Deadline passed before the send' }) expired!: number;
+  @ApiProperty({ example: 0, description: 'Claims lost before the send (not sent by this tick)' }) dropped!: number;
+  @ApiProperty({ type: String, nullable: true, enum: ['breaker-open'], example: null }) skipped!: 'breaker-open' | null;
 }
 
 export class TickTotalsDto {
@@ -17,6 +21,15 @@ export class TickTotalsDto {
   @ApiProperty({ example: 1 }) retried!: number;
   @ApiProperty({ example: 0 }) failed!: number;
   @ApiProperty({ example: 0 }) invalid!: number;
+  @ApiProperty({ example: 0 }) unknown!: number;
+  @ApiProperty({ example: 0 }) expired!: number;
+}
+
+export class BreakerStatusDto {
+  @ApiProperty({ enum: ['closed', 'open', 'half-open'], example: 'closed' }) state!: string;
+  @ApiProperty({ example: 0 }) consecutiveFailures!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) openedAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'When an open breaker lets one probe through' }) probeAt!: Date | null;
 }
 
 export class SchedulerStatusDto {
@@ -28,4 +41,9 @@ export class SchedulerStatusDto {
   @ApiProperty({ example: false }) tickInProgress!: boolean;
   @ApiProperty({ type: TickReportDto, nullable: true, description: 'The last finished tick of this instance' }) lastTick!: TickReportDto | null;
   @ApiProperty({ type: TickTotalsDto, description: 'Since this instance started' }) totals!: TickTotalsDto;
+  @ApiProperty({ example: 'dispatcher-7c9f-1', description: 'This replica' }) instanceId!: string;
+  @ApiProperty({ example: true, description: 'This replica leads: it is the one that sends' }) isLeader!: boolean;
+  @ApiProperty({ type: String, nullable: true, example: 'dispatcher-7c9f-1', description: 'The replica that leads, if any' }) leaderId!: string | null;
+  @ApiProperty({ type: BreakerStatusDto }) breaker!: BreakerStatusDto;
+  @ApiProperty({ example: false, description: 'Shutting down: no new claims' }) draining!: boolean;
 }
