@@ -108,7 +108,8 @@ export class DispatchBatch {
         this.logger.warn(`message ${message.id} attempt ${attempt?.attemptNo} ${attempt?.outcome}: ${attempt?.error} -> ${message.status}`);
       }
     }
-    if (this.breaker.record(results.map((r) => r.result), finishedAt)) await this.alertBreakerOpened(results.map((r) => r.result));
+    // The alert goes out on the side: a slow alert receiver must not hold up sending.
+    if (this.breaker.record(results.map((r) => r.result), finishedAt)) void this.alertBreakerOpened(results.map((r) => r.result));
     await this.cacheReceipts(outcomes.map((o) => o.message).filter((m) => m.status === 'sent'));
 
     report.durationMs = this.clock.now().getTime() - startedAt.getTime();

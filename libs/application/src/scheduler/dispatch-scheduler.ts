@@ -78,10 +78,12 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   /** SIGTERM: take no new work, let sends in flight finish (bounded), hand leadership over. */
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
-    const grace = new Promise<'timeout'>((resolve) => this.clock.setTimer(this.settings.shutdownGraceMs, () => resolve('timeout')));
+    let timer: { cancel(): void } | undefined;
+    const grace = new Promise<'timeout'>((resolve) => (timer = this.clock.setTimer(this.settings.shutdownGraceMs, () => resolve('timeout'))));
     if ((await Promise.race([this.loop.stop(), grace])) === 'timeout') {
       this.logger.warn(`sends still in flight after SHUTDOWN_GRACE_MS (${this.settings.shutdownGraceMs} ms); their rows settle when their lease runs out`);
     }
+    timer?.cancel();
     await this.leadership.release();
   }
 

@@ -18,6 +18,8 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
   private readonly logger = new Logger(PgAdvisoryLeadership.name);
   private client: pg.Client | null = null;
   private leading = false;
+  /** Released for good (shutdown): never connects again. */
+  private closed = false;
 
   constructor(
     private readonly databaseUrl: string,
@@ -31,6 +33,7 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
   }
 
   async acquire(): Promise<boolean> {
+    if (this.closed) return false;
     try {
       const client = await this.connection();
       if (this.leading) {
@@ -51,6 +54,7 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
   }
 
   async leaderId(): Promise<string | null> {
+    if (this.closed) return null;
     const client = await this.connection();
     const result = await client.query<{ name: string }>(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -62,6 +66,7 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
   }
 
   async release(): Promise<void> {
+    this.closed = true;
     this.leading = false;
     await this.dropConnection();
   }
