@@ -21,6 +21,8 @@ export class DeliveryGuarantees1795333000000 implements MigrationInterface {
         ADD COLUMN idempotency_key text,
         ADD COLUMN request_hash    text,
         ADD COLUMN replay_count    integer NOT NULL DEFAULT 0`);
+    // Rows a crashed older version left in `sending` get an expired lease, so the sweep settles them.
+    await queryRunner.query(`UPDATE messages SET lease_until = now() WHERE status = 'sending'`);
     await queryRunner.query(`CREATE UNIQUE INDEX messages_idempotency_key_idx ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL`);
     // The lease sweep looks only at rows being sent; the expiry sweep only at pending rows with a deadline.
     await queryRunner.query(`CREATE INDEX messages_sending_lease_idx ON messages (lease_until) WHERE status = 'sending'`);

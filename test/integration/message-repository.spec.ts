@@ -5,8 +5,10 @@ import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const policy = new RetryPolicy({ baseMs: 1_000, maxMs: 60_000, maxAttempts: 3 });
+// Jitter pinned to its ceiling, so that the first retry comes exactly baseMs later.
+const policy = new RetryPolicy({ baseMs: 1_000, maxMs: 60_000, maxAttempts: 3 }, () => 1);
 const T0 = new Date('2030-01-01T12:00:00.000Z');
+const CLAIM = { owner: 'dispatcher-a', leaseMs: 30_000 };
 
 function at(offsetMs: number): Date {
   return new Date(T0.getTime() + offsetMs);
@@ -46,7 +48,7 @@ describe(TypeOrmMessageRepository.name, () => {
 
   /** Claims everything due at `now` and sends it, each message accepted at its own time. */
   async function sendAll(sentAt: (index: number) => Date, now = T0): Promise<Message[]> {
-    const claimed = await sut.claimBatch(1_000, now);
+    const claimed = await sut.claimBatch(1_000, now, CLAIM);
     const outcomes: DeliveryOutcome[] = claimed.map((message, i) => ({
       message,
       attempt: message.applyDelivery(accepted(`gw-${message.id}`), policy, sentAt(i)),
@@ -66,7 +68,7 @@ describe(TypeOrmMessageRepository.name, () => {
   });
 
   beforeEach(async () => {
-    await db.sql.query('TRUNCATE messages, message_attempts');
+    await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
     sut = new TypeOrmMessageRepository(dataSource);
   });
 
@@ -85,10 +87,20 @@ describe(TypeOrmMessageRepository.name, () => {
       expect(inserted.gateway_message_id).toBeNull();
       expect(inserted.sent_at).toBeNull();
       expect(inserted.failure_reason).toBeNull();
+      expect(inserted).toMatchObject({
+        claimed_by: null,
+        claim_token: null,
+        lease_until: null,
+        send_after: null,
+        expires_at: null,
+        idempotency_key: null,
+        request_hash: null,
+        replay_count: 0,
+      });
       expect(inserted.created_at).toBeInstanceOf(Date);
       expect(Math.abs(inserted.created_at.getTime() - before.getTime())).toBeLessThan(60_000);
 
-      const claimed = await sut.claimBatch(10, new Date());
+      const claimed = await sut.claimBatch(10, new Date(), CLAIM);
 
       expect(claimed).toHaveLength(1);
       expect(claimed[0].id).toBe(inserted.id);
@@ -97,14 +109,15 @@ describe(TypeOrmMessageRepository.name, () => {
       expect(claimed[0].status).toBe('sending');
       expect(claimed[0].attemptCount).toBe(0);
       expect(claimed[0].createdAt).toEqual(inserted.created_at);
-      expect((await row(inserted.id)).status).toBe('sending');
+      expect(claimed[0].claimToken).toMatch(UUID);
+      expect(await row(inserted.id)).toMatchObject({ status: 'sending', claimed_by: CLAIM.owner, claim_token: claimed[0].claimToken });
     });
 
     it('takes the oldest pending rows first and marks exactly those sending in the database', async () => {
       const ids = await insert(5);
 
-      const first = await sut.claimBatch(2, T0);
-      const second = await sut.claimBatch(2, T0);
+      const first = await sut.claimBatch(2, T0, CLAIM);
+      const second = await sut.claimBatch(2, T0, CLAIM);
 
       expect(first.map((m) => m.id)).toEqual(ids.slice(0, 2));
       expect(second.map((m) => m.id)).toEqual(ids.slice(2, 4));
@@ -123,7 +136,7 @@ describe(TypeOrmMessageRepository.name, () => {
       const values = contents.map((_, i) => `('+905551111111', $${i + 1})`).join(', ');
       await db.sql.query(`INSERT INTO messages (phone_number, content) VALUES ${values}`, contents);
 
-      const claimed = [...(await sut.claimBatch(5, T0)), ...(await sut.claimBatch(5, T0)), ...(await sut.claimBatch(5, T0))];
+      const claimed = [...(await sut.claimBatch(5, T0, CLAIM)), ...(await sut.claimBatch(5, T0, CLAIM)), ...(await sut.claimBatch(5, T0, CLAIM))];
 
       expect(claimed.map((m) => m.content)).toEqual(contents);
     });
@@ -136,7 +149,7 @@ describe(TypeOrmMessageRepository.name, () => {
       await db.sql.query(`UPDATE messages SET next_attempt_at = $2 WHERE id = $1`, [later, at(1)]);
       await db.sql.query(`UPDATE messages SET next_attempt_at = $2 WHERE id = $1`, [due, T0]);
 
-      const claimed = await sut.claimBatch(10, T0);
+      const claimed = await sut.claimBatch(10, T0, CLAIM);
 
       expect(claimed.map((m) => m.id)).toEqual([due, fresh]);
       expect(await statuses()).toEqual({
@@ -147,8 +160,8 @@ describe(TypeOrmMessageRepository.name, () => {
         [due]: 'sending',
         [fresh]: 'sending',
       });
-      expect(await sut.claimBatch(10, T0)).toEqual([]);
-      expect((await sut.claimBatch(10, at(1))).map((m) => m.id)).toEqual([later]);
+      expect(await sut.claimBatch(10, T0, CLAIM)).toEqual([]);
+      expect((await sut.claimBatch(10, at(1), CLAIM)).map((m) => m.id)).toEqual([later]);
     });
 
     it('never hands the same row to two of 8 claimers running in parallel, and hands out every row', async () => {
@@ -157,15 +170,18 @@ describe(TypeOrmMessageRepository.name, () => {
       const pools = await Promise.all(Array.from({ length: 8 }, () => new DataSource(databaseOptions(db.url)).initialize()));
       const claimers = pools.map((pool) => new TypeOrmMessageRepository(pool));
       const claims: string[] = [];
+      const claimedBy = new Map<string, string>();
       try {
         // Rounds until a whole round claims nothing; a claimer that finds every due row locked by
         // another one gets an empty batch, so one empty batch does not mean the queue is empty.
         for (let round = 0; round < 100; round += 1) {
           const perClaimer = await Promise.all(
-            claimers.map(async (claimer) => {
+            claimers.map(async (claimer, replica) => {
+              const claim = { owner: `replica-${replica}`, leaseMs: 30_000 };
               const mine: string[] = [];
-              for (let batch = await claimer.claimBatch(3, T0); batch.length > 0; batch = await claimer.claimBatch(3, T0)) {
+              for (let batch = await claimer.claimBatch(3, T0, claim); batch.length > 0; batch = await claimer.claimBatch(3, T0, claim)) {
                 mine.push(...batch.map((m) => m.id));
+                for (const m of batch) claimedBy.set(m.id, claim.owner);
               }
               return mine;
             }),
@@ -182,13 +198,17 @@ describe(TypeOrmMessageRepository.name, () => {
       expect([...claims].sort()).toEqual([...ids].sort());
       const { rows } = await db.sql.query(`SELECT status, count(*)::int AS n FROM messages GROUP BY status`);
       expect(rows).toEqual([{ status: 'sending', n: 200 }]);
+      const { rows: owners } = await db.sql.query<{ id: string; claimed_by: string }>(`SELECT id, claimed_by FROM messages`);
+      expect(Object.fromEntries(owners.map((r) => [r.id, r.claimed_by]))).toEqual(Object.fromEntries(claimedBy));
+      const { rows: tokens } = await db.sql.query(`SELECT count(DISTINCT claim_token)::int AS n FROM messages`);
+      expect(tokens).toEqual([{ n: 200 }]);
     });
   });
 
   describe('recordOutcomes', () => {
     it('writes sent, retry, failed and invalid outcomes and one attempt row per gateway call', async () => {
       const [sentId, retryId, rejectedId, invalidId] = await insert(4);
-      const [toSend, toRetry, toReject, toInvalidate] = await sut.claimBatch(4, T0);
+      const [toSend, toRetry, toReject, toInvalidate] = await sut.claimBatch(4, T0, CLAIM);
       const now = at(1_234);
 
       const outcomes: DeliveryOutcome[] = [
@@ -246,15 +266,15 @@ describe(TypeOrmMessageRepository.name, () => {
 
     it('records a transport failure with no status code, and the retried message is claimed again once due', async () => {
       const [id] = await insert(1);
-      const [message] = await sut.claimBatch(1, T0);
+      const [message] = await sut.claimBatch(1, T0, CLAIM);
       const attempt = message.applyDelivery({ kind: 'retryable', statusCode: null, error: 'gateway unreachable (ECONNREFUSED)', latencyMs: 1 }, policy, T0);
 
       await sut.recordOutcomes([{ message, attempt }]);
 
       const { rows } = await db.sql.query('SELECT status_code, outcome FROM message_attempts WHERE message_id = $1', [id]);
       expect(rows).toEqual([{ status_code: null, outcome: 'retryable' }]);
-      expect(await sut.claimBatch(1, at(999))).toEqual([]);
-      const [again] = await sut.claimBatch(1, at(1_000));
+      expect(await sut.claimBatch(1, at(999), CLAIM)).toEqual([]);
+      const [again] = await sut.claimBatch(1, at(1_000), CLAIM);
       expect(again.id).toBe(id);
       expect(again.attemptCount).toBe(1);
       expect((await row(id)).status).toBe('sending');
@@ -262,7 +282,7 @@ describe(TypeOrmMessageRepository.name, () => {
 
     it('does not overwrite a row that is no longer sending', async () => {
       const [id] = await insert(1);
-      const [message] = await sut.claimBatch(1, T0);
+      const [message] = await sut.claimBatch(1, T0, CLAIM);
       await db.sql.query(`UPDATE messages SET status = 'failed', failure_reason = 'cancelled by an operator' WHERE id = $1`, [id]);
       const attempt = message.applyDelivery(accepted('gw-late'), policy, at(10));
 
@@ -292,7 +312,7 @@ describe(TypeOrmMessageRepository.name, () => {
       const claimed = await sendAll((i) => times[i]);
       // A failed and a pending message must never appear in the sent list.
       await insert(2, 'other');
-      const [failing] = await sut.claimBatch(1, T0);
+      const [failing] = await sut.claimBatch(1, T0, CLAIM);
       failing.rejectAsInvalid('bad', T0);
       await sut.recordOutcomes([{ message: failing, attempt: null }]);
       // Most recently sent first; among equal times the later-inserted first.
@@ -377,7 +397,7 @@ describe(TypeOrmMessageRepository.name, () => {
   describe('list', () => {
     it('lists newest first across pages, optionally of one status', async () => {
       const ids = await insert(7);
-      await sut.claimBatch(2, T0); // ids[0], ids[1] -> sending
+      await sut.claimBatch(2, T0, CLAIM); // ids[0], ids[1] -> sending
       const newestFirst = [...ids].reverse();
 
       const all: string[] = [];
@@ -417,12 +437,57 @@ describe(TypeOrmMessageRepository.name, () => {
 
   describe('countByStatus', () => {
     it('counts every status, zeros included', async () => {
-      await expect(sut.countByStatus()).resolves.toEqual({ pending: 0, sending: 0, sent: 0, failed: 0 });
+      await expect(sut.countByStatus()).resolves.toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 });
 
       await insert(4);
-      await sut.claimBatch(1, T0);
+      await sut.claimBatch(1, T0, CLAIM);
 
-      await expect(sut.countByStatus()).resolves.toEqual({ pending: 3, sending: 1, sent: 0, failed: 0 });
+      await expect(sut.countByStatus()).resolves.toEqual({ pending: 3, sending: 1, sent: 0, failed: 0, unknown: 0, expired: 0 });
+    });
+  });
+
+  describe('create', () => {
+    it('queues a pending message with its schedule and returns it as stored', async () => {
+      const result = await sut.create({
+        phoneNumber: '+905551111111',
+        content: 'scheduled',
+        sendAfter: at(60_000),
+        expiresAt: at(3_600_000),
+        requestHash: 'hash-1',
+      });
+
+      expect(result.created).toBe(true);
+      expect(result.requestHash).toBe('hash-1');
+      expect(result.message.id).toMatch(UUID);
+      expect(result.message).toMatchObject({
+        phoneNumber: '+905551111111',
+        content: 'scheduled',
+        status: 'pending',
+        attemptCount: 0,
+        sendAfter: at(60_000),
+        expiresAt: at(3_600_000),
+        replayCount: 0,
+        claimToken: null,
+      });
+      expect(await row(result.message.id)).toMatchObject({
+        status: 'pending',
+        send_after: at(60_000),
+        expires_at: at(3_600_000),
+        idempotency_key: null,
+        request_hash: 'hash-1',
+      });
+    });
+
+    it('creates a new row for every create without an idempotency key, even with equal content', async () => {
+      const draft = { phoneNumber: '+905551111111', content: 'same' };
+
+      const [first, second] = [await sut.create(draft), await sut.create(draft)];
+
+      expect(first.created && second.created).toBe(true);
+      expect(first.message.id).not.toBe(second.message.id);
+      expect(first.requestHash).toBeNull();
+      const { rows } = await db.sql.query(`SELECT count(*)::int AS n FROM messages`);
+      expect(rows).toEqual([{ n: 2 }]);
     });
   });
 

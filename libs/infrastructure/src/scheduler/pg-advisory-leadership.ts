@@ -46,6 +46,8 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
       }
       const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [LOCK_NAMESPACE, LEADER_LOCK]);
       this.leading = result.rows[0].locked;
+      // Released while this acquire was under way (shutdown): give the lock straight back.
+      if (this.closed) await this.dropConnection();
     } catch (error) {
       this.logger.warn(`leadership check failed, not leading until the database answers: ${(error as Error).message}`);
       await this.dropConnection();
@@ -58,7 +60,8 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
     const client = await this.connection();
     const result = await client.query<{ name: string }>(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted`,
+        WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [LOCK_NAMESPACE, LEADER_LOCK],
     );
     const name = result.rows[0]?.name;
@@ -94,6 +97,10 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
       if (this.client === client) this.client = null;
     });
     await client.connect();
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      throw new Error('leadership released');
+    }
     this.client = client;
     return client;
   }
