@@ -130,6 +130,11 @@ export class FakeMessageRepository extends MessageRepository {
     return { message, created: true, requestHash: draft.requestHash ?? null };
   }
 
+  async findByIdempotencyKey(key: string): Promise<{ message: Message; requestHash: string | null } | null> {
+    const existing = this.keys.get(key);
+    return existing ? { message: this.get(existing.id), requestHash: existing.requestHash } : null;
+  }
+
   async history(id: string): Promise<MessageHistory> {
     return {
       attempts: this.attempts.filter((a) => a.messageId === id),
@@ -282,6 +287,9 @@ type Step = () => Promise<GatewayResult>;
  */
 export class FakeMessageGateway extends MessageGateway {
   readonly received: OutboundSms[] = [];
+  /** Calls that have not answered yet, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly script: Step[] = [];
 
   /** The next calls answer these results, one each. */
@@ -308,7 +316,13 @@ export class FakeMessageGateway extends MessageGateway {
   async send(sms: OutboundSms): Promise<GatewayResult> {
     this.received.push({ ...sms });
     const step = this.script.shift();
-    return step ? step() : gatewayResult.accepted();
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      return await (step ? step() : gatewayResult.accepted());
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 }
 

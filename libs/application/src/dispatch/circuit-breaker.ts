@@ -35,7 +35,7 @@ export class CircuitBreaker {
     return this.current === 'half-open' ? 1 : 0;
   }
 
-  /** Takes a tick's answers; true when this made the breaker open (from closed or half-open). */
+  /** Takes a tick's answers; true when this opened a closed breaker (a failed probe re-opens quietly). */
   record(results: readonly GatewayResult[], now: Date): boolean {
     if (results.length === 0) return false;
     if (results.some((r) => r.kind === 'accepted' || r.kind === 'rejected')) {
@@ -45,7 +45,12 @@ export class CircuitBreaker {
       return false;
     }
     this.failures += results.length;
-    if (this.current === 'half-open' || (this.current === 'closed' && this.failures >= this.threshold)) {
+    if (this.current === 'half-open') {
+      this.current = 'open';
+      this.openedAt = now;
+      return false;
+    }
+    if (this.current === 'closed' && this.failures >= this.threshold) {
       this.current = 'open';
       this.openedAt = now;
       return true;

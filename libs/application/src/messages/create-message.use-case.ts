@@ -33,9 +33,16 @@ export class CreateMessage {
   ) {}
 
   async execute(command: CreateMessageCommand): Promise<CreatedMessage> {
-    this.validate(command);
     const key = command.idempotencyKey ?? null;
     const requestHash = key ? fingerprint(command) : null;
+    // A retry of a request that already created its message gets that message back, even if
+    // its expiresAt has passed since (the first answer was lost, not the message).
+    const earlier = key ? await this.messages.findByIdempotencyKey(key) : null;
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) throw new IdempotencyKeyReusedError(key as string);
+      return { message: earlier.message, replayed: true };
+    }
+    this.validate(command);
     const result = await this.messages.create({
       phoneNumber: command.phoneNumber,
       content: command.content,

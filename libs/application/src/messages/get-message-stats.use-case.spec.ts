@@ -17,11 +17,14 @@ describe(GetMessageStats.name, () => {
     messages.seed();
     messages.seed({ status: 'sent', attemptCount: 1, gatewayMessageId: 'gw-1', sentAt: new Date() });
     messages.seed({ status: 'failed' });
+    messages.seed({ status: 'unknown' });
+    messages.seed({ status: 'expired' });
+    messages.seed({ status: 'expired' });
 
-    await expect(sut.execute()).resolves.toEqual({ total: 4, byStatus: { pending: 2, sending: 0, sent: 1, failed: 1 } });
+    await expect(sut.execute()).resolves.toEqual({ total: 7, byStatus: { pending: 2, sending: 0, sent: 1, failed: 1, unknown: 1, expired: 2 } });
   });
 
   it('reports zeros for an empty queue', async () => {
-    await expect(sut.execute()).resolves.toEqual({ total: 0, byStatus: { pending: 0, sending: 0, sent: 0, failed: 0 } });
+    await expect(sut.execute()).resolves.toEqual({ total: 0, byStatus: { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 } });
   });
 });

@@ -47,6 +47,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(DispatchScheduler.name);
   private readonly loop: Ticker;
   private running = false;
+  /** Bumped by start() and stop(), so that a step never applies a decision read before them. */
+  private decisionVersion = 0;
   private draining = false;
   private tickInFlight = false;
   private clusterLastTickAt: Date | null = null;
@@ -88,16 +90,18 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async start(): Promise<SchedulerStatus> {
-    await this.state.setDesired('running', this.leadership.instanceId);
+    this.decisionVersion += 1;
     this.running = true;
+    await this.state.setDesired('running', this.leadership.instanceId);
     this.loop.kick();
     return this.status();
   }
 
   /** Stops the cluster; when this replica is ticking, resolves once its tick has finished. */
   async stop(): Promise<SchedulerStatus> {
-    await this.state.setDesired('stopped', this.leadership.instanceId);
+    this.decisionVersion += 1;
     this.running = false;
+    await this.state.setDesired('stopped', this.leadership.instanceId);
     await this.loop.idle();
     return this.status();
   }
@@ -132,8 +136,10 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   /** One step of the loop; returns the delay before the next step. */
   private async step(): Promise<number> {
     const interval = this.settings.intervalMs;
+    const version = this.decisionVersion;
     const desired = await this.state.desired();
-    this.running = desired === 'running' || (desired === null && this.settings.autostart);
+    // A start() or stop() on this replica during the read is newer than what was read.
+    if (version === this.decisionVersion) this.running = desired === 'running' || (desired === null && this.settings.autostart);
     const wasLeader = this.leadership.isLeader;
     const leader = await this.leadership.acquire();
     if (leader !== wasLeader) this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
@@ -147,8 +153,11 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     this.clusterLastTickAt = last;
     if (last && now.getTime() - last.getTime() < interval) return last.getTime() + interval - now.getTime();
 
+    // The decision or a shutdown may have come in during the awaits above.
+    if (!this.running || this.draining) return interval;
     await this.state.recordTick(now);
     this.clusterLastTickAt = now;
+    if (!this.running || this.draining) return interval;
     this.tickInFlight = true;
     try {
       this.record(await this.dispatchBatch.execute());

@@ -19,7 +19,10 @@ class TaskProbe {
 
   constructor(private readonly clock: FakeClock) {}
 
-  readonly run = async (): Promise<void> => {
+  /** Delays the next runs ask for, one per run (none: the ticker's own interval). */
+  readonly delays: number[] = [];
+
+  readonly run = async (): Promise<number | void> => {
     this.starts.push((this.clock.now().getTime() - T0.getTime()) / 1_000);
     this.concurrent += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -30,6 +33,7 @@ class TaskProbe {
         this.held.push(run);
         await run.promise;
       }
+      return this.delays.shift();
     } finally {
       this.concurrent -= 1;
     }
@@ -197,5 +201,76 @@ describe(Ticker.name, () => {
     await clock.advance(INTERVAL_MS);
     expect(task.starts).toEqual([0, 60]);
     expect(errors).toHaveLength(1);
+  });
+
+  it('starts the next run after the delay a run asks for, instead of the interval', async () => {
+    task.delays.push(15_000, 0);
+    sut.start();
+
+    await clock.advance(0);
+    expect(sut.nextTickAt).toEqual(seconds(15));
+    await clock.advance(15_000);
+    expect(task.starts).toEqual([0, 15, 15]);
+    await clock.advance(INTERVAL_MS);
+    expect(task.starts).toEqual([0, 15, 15, 75]);
+  });
+
+  describe('kick', () => {
+    it('runs the task at once instead of at its time, and goes on at the usual cadence from there', async () => {
+      sut.start();
+      await clock.advance(20_000);
+
+      sut.kick();
+      await clock.advance(0);
+
+      expect(task.starts).toEqual([0, 20]);
+      expect(sut.nextTickAt).toEqual(seconds(80));
+      await clock.advance(INTERVAL_MS);
+      expect(task.starts).toEqual([0, 20, 80]);
+    });
+
+    it('runs once more right after the run in flight, never alongside it', async () => {
+      task.holdRuns = true;
+      sut.start();
+      await clock.advance(0);
+
+      sut.kick();
+      sut.kick();
+      await clock.advance(5_000);
+      expect(task.starts).toEqual([0]);
+      await task.finishRun();
+      await clock.advance(0);
+
+      expect(task.starts).toEqual([0, 5]);
+      expect(task.maxConcurrent).toBe(1);
+      task.holdRuns = false;
+      await task.finishRun();
+    });
+
+    it('does nothing while the ticker is stopped', async () => {
+      sut.kick();
+      await clock.advance(10 * INTERVAL_MS);
+
+      expect(task.starts).toEqual([]);
+      expect(clock.pendingTimers).toBe(0);
+    });
+  });
+
+  it('resolves idle() once the run in flight has ended, and keeps the loop going', async () => {
+    task.holdRuns = true;
+    sut.start();
+    await clock.advance(0);
+    let idle = false;
+    const waiting = sut.idle().then(() => (idle = true));
+
+    await settle();
+    expect(idle).toBe(false);
+    task.holdRuns = false;
+    await task.finishRun();
+    await waiting;
+
+    expect(sut.running).toBe(true);
+    expect(sut.nextTickAt).toEqual(seconds(60));
+    await expect(sut.idle()).resolves.toBeUndefined();
   });
 });

@@ -73,6 +73,9 @@ export abstract class MessageRepository {
 
   abstract findById(id: string): Promise<Message | null>;
 
+  /** The message an earlier create with this idempotency key made, with that request's fingerprint. */
+  abstract findByIdempotencyKey(key: string): Promise<{ message: Message; requestHash: string | null } | null>;
+
   /** Attempts and replays of a message, oldest first. */
   abstract history(id: string): Promise<MessageHistory>;
 

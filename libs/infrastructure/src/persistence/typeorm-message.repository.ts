@@ -47,14 +47,20 @@ export class TypeOrmMessageRepository extends MessageRepository {
       params,
     );
     if (inserted.length > 0) return { message: toMessage(inserted[0]), created: true, requestHash: inserted[0].request_hash };
-    const existing: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = $1`, [draft.idempotencyKey]);
-    return { message: toMessage(existing[0]), created: false, requestHash: existing[0].request_hash };
+    const existing = await this.findByIdempotencyKey(draft.idempotencyKey as string);
+    if (!existing) throw new Error(`idempotency key ${draft.idempotencyKey} conflicted but no row holds it`);
+    return { ...existing, created: false };
   }
 
   async findById(id: string): Promise<Message | null> {
     if (!UUID.test(id)) return null;
     const rows: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id]);
     return rows.length > 0 ? toMessage(rows[0]) : null;
+  }
+
+  async findByIdempotencyKey(key: string): Promise<{ message: Message; requestHash: string | null } | null> {
+    const rows: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE idempotency_key = $1`, [key]);
+    return rows.length > 0 ? { message: toMessage(rows[0]), requestHash: rows[0].request_hash } : null;
   }
 
   async history(id: string): Promise<MessageHistory> {
