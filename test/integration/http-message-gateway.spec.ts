@@ -52,8 +52,8 @@ describe(HttpMessageGateway.name, () => {
   });
 
   afterAll(async () => {
-    sut?.onModuleDestroy();
-    for (const gateway of others) gateway.onModuleDestroy();
+    sut?.onApplicationShutdown();
+    for (const gateway of others) gateway.onApplicationShutdown();
     await sandboxApp?.close();
   });
 

@@ -103,7 +103,7 @@ describe(RedisSentMessageCache.name, () => {
     });
 
     afterAll(async () => {
-      await sut?.onModuleDestroy();
+      await sut?.onApplicationShutdown();
       redis?.disconnect();
     });
 
@@ -159,7 +159,7 @@ describe(RedisSentMessageCache.name, () => {
     });
 
     afterAll(async () => {
-      await sut?.onModuleDestroy();
+      await sut?.onApplicationShutdown();
     });
 
     it('resolves put quickly without throwing, reads null and reports down', async () => {
@@ -193,7 +193,7 @@ describe(RedisSentMessageCache.name, () => {
     });
 
     afterAll(async () => {
-      await sut?.onModuleDestroy();
+      await sut?.onApplicationShutdown();
       direct?.disconnect();
       await server?.stop();
     });

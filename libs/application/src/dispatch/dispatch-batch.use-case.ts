@@ -90,14 +90,8 @@ export class DispatchBatch {
     }
 
     const sendable = await this.claimSendable(allowance, report);
-    const results = (await this.sendAll(sendable, report)).filter((r) => r !== null);
-
-    const finishedAt = this.clock.now();
-    const outcomes: DeliveryOutcome[] = results.map(({ message, result }) => ({
-      message,
-      attempt: message.applyDelivery(result, this.policy, finishedAt, this.settings.inDoubtPolicy),
-    }));
-    if (outcomes.length > 0) await this.recordWithRetry(outcomes);
+    const delivered = await this.sendAll(sendable, report);
+    const outcomes = delivered.map((d) => d.outcome);
 
     for (const { message, attempt } of outcomes) {
       if (message.status === 'sent') report.sent += 1;
@@ -109,7 +103,8 @@ export class DispatchBatch {
       }
     }
     // The alert goes out on the side: a slow alert receiver must not hold up sending.
-    if (this.breaker.record(results.map((r) => r.result), finishedAt)) void this.alertBreakerOpened(results.map((r) => r.result));
+    const results = delivered.map((d) => d.result);
+    if (this.breaker.record(results, this.clock.now())) void this.alertBreakerOpened(results);
     await this.cacheReceipts(outcomes.map((o) => o.message).filter((m) => m.status === 'sent'));
 
     report.durationMs = this.clock.now().getTime() - startedAt.getTime();
@@ -144,18 +139,25 @@ export class DispatchBatch {
   /**
    * Sends in claim order, DISPATCH_CONCURRENCY at a time: with 1 (the default) the gateway
    * receives them strictly oldest first; more trades that order within a batch for throughput.
+   * Each outcome is written as soon as its answer is in, so a crash right after loses (to
+   * `unknown`) at most the sends in flight, not the whole batch.
    */
-  private async sendAll(messages: Message[], report: TickReport): Promise<({ message: Message; result: GatewayResult } | null)[]> {
-    const results: ({ message: Message; result: GatewayResult } | null)[] = new Array(messages.length).fill(null);
+  private async sendAll(messages: Message[], report: TickReport): Promise<{ outcome: DeliveryOutcome; result: GatewayResult }[]> {
+    const delivered: { index: number; outcome: DeliveryOutcome; result: GatewayResult }[] = [];
     let next = 0;
     const worker = async () => {
       while (next < messages.length) {
         const index = next++;
-        results[index] = await this.sendOne(messages[index], report);
+        const sent = await this.sendOne(messages[index], report);
+        if (!sent) continue;
+        const attempt = sent.message.applyDelivery(sent.result, this.policy, this.clock.now(), this.settings.inDoubtPolicy);
+        const outcome = { message: sent.message, attempt };
+        await this.recordWithRetry([outcome]);
+        delivered.push({ index, outcome, result: sent.result });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, messages.length) }, worker));
-    return results;
+    return delivered.sort((a, b) => a.index - b.index);
   }
 
   /**
@@ -164,16 +166,24 @@ export class DispatchBatch {
    */
   private async sendOne(message: Message, report: TickReport): Promise<{ message: Message; result: GatewayResult } | null> {
     const now = this.clock.now();
-    if (message.isExpiredAt(now)) {
-      message.expire(now);
-      await this.messages.recordOutcomes([{ message, attempt: null }]);
-      report.expired += 1;
-      return null;
-    }
-    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
-    if (!message.claimToken || !(await this.messages.renewClaim(message.id, message.claimToken, leaseUntil))) {
+    try {
+      if (message.isExpiredAt(now)) {
+        message.expire(now);
+        await this.messages.recordOutcomes([{ message, attempt: null }]);
+        report.expired += 1;
+        return null;
+      }
+      const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+      if (!message.claimToken || !(await this.messages.renewClaim(message.id, message.claimToken, leaseUntil))) {
+        report.dropped += 1;
+        this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim`);
+        return null;
+      }
+    } catch (error) {
+      // Not sent: without the database we cannot prove the claim is ours. The row settles when
+      // its lease runs out; the other messages of the batch go on.
       report.dropped += 1;
-      this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim`);
+      this.logger.warn(`message ${message.id} was not sent: its claim could not be checked (${(error as Error).message})`);
       return null;
     }
     const started = Date.now();

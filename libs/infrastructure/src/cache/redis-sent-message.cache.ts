@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
 
@@ -10,7 +10,7 @@ const COMMAND_TIMEOUT_MS = 500;
  * Receipts in Redis under `sent_message:<id>` as {"messageId","sentAt"} with a TTL. While Redis
  * is unreachable, commands fail at once (no offline queue) and the client keeps reconnecting.
  */
-export class RedisSentMessageCache extends SentMessageCache implements OnModuleDestroy {
+export class RedisSentMessageCache extends SentMessageCache implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisSentMessageCache.name);
   private readonly redis: Redis;
   private lastErrorLogged = 0;
@@ -56,7 +56,8 @@ export class RedisSentMessageCache extends SentMessageCache implements OnModuleD
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the drain, so the receipts of the last sends are still cached. */
+  async onApplicationShutdown(): Promise<void> {
     this.redis.disconnect();
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAgent, HttpsAgent } from 'agentkeepalive';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { type GatewayResult, MessageGateway, type OutboundSms } from '@app/domain';
@@ -10,7 +10,7 @@ import { classifyResponse, classifyTransportError } from './classify-response.js
  * get one, becomes a GatewayResult; this never throws for a gateway problem.
  */
 @Injectable()
-export class HttpMessageGateway extends MessageGateway implements OnModuleDestroy {
+export class HttpMessageGateway extends MessageGateway implements OnApplicationShutdown {
   private readonly http: AxiosInstance;
   // Keep-alive saves a connection set-up per send, but an idle connection the gateway has
   // already closed would turn the next send into a reset, which counts as "outcome unknown".
@@ -55,7 +55,8 @@ export class HttpMessageGateway extends MessageGateway implements OnModuleDestro
     }
   }
 
-  onModuleDestroy(): void {
+  /** After the scheduler's drain (beforeApplicationShutdown): sends in flight finish first. */
+  onApplicationShutdown(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { Leadership } from '@app/domain';
 
@@ -14,7 +14,7 @@ const APP_NAME_PREFIX = 'dispatcher-leader:';
  * step. Needs a direct connection, not a transaction-pooling proxy. The leader's id is read from
  * the lock holder's application_name.
  */
-export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy {
+export class PgAdvisoryLeadership extends Leadership implements OnApplicationShutdown {
   private readonly logger = new Logger(PgAdvisoryLeadership.name);
   private client: pg.Client | null = null;
   private leading = false;
@@ -74,7 +74,8 @@ export class PgAdvisoryLeadership extends Leadership implements OnModuleDestroy 
     await this.dropConnection();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** The scheduler releases leadership after its drain; this only makes sure the connection ends. */
+  async onApplicationShutdown(): Promise<void> {
     await this.release();
   }
 
