@@ -88,6 +88,17 @@ describe(PgAdvisoryLeadership.name, () => {
     expect([leader.isLeader, follower.isLeader]).toEqual([true, false]);
   });
 
+  it('keeps leading when its first acquire() and a leaderId() (a status request) open the connection together', async () => {
+    const sut = replica('racing');
+    const [led, named] = await Promise.all([sut.acquire(), sut.leaderId()]);
+    expect(led).toBe(true);
+    expect([null, sut.instanceId]).toContain(named);
+    expect(await sut.acquire()).toBe(true);
+    expect(await sut.acquire()).toBe(true);
+    const { rows } = await db.sql.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [`dispatcher-leader:${sut.instanceId}`]);
+    expect(rows[0].n).toBe(1);
+  });
+
   it('hands leadership to the other replica once the leader releases it', async () => {
     const a = replica('a');
     const b = replica('b');

@@ -90,18 +90,18 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async start(): Promise<SchedulerStatus> {
+    await this.state.setDesired('running', this.leadership.instanceId);
     this.decisionVersion += 1;
     this.running = true;
-    await this.state.setDesired('running', this.leadership.instanceId);
     this.loop.kick();
     return this.status();
   }
 
   /** Stops the cluster; when this replica is ticking, resolves once its tick has finished. */
   async stop(): Promise<SchedulerStatus> {
+    await this.state.setDesired('stopped', this.leadership.instanceId);
     this.decisionVersion += 1;
     this.running = false;
-    await this.state.setDesired('stopped', this.leadership.instanceId);
     await this.loop.idle();
     return this.status();
   }

@@ -17,6 +17,8 @@ const APP_NAME_PREFIX = 'dispatcher-leader:';
 export class PgAdvisoryLeadership extends Leadership implements OnApplicationShutdown {
   private readonly logger = new Logger(PgAdvisoryLeadership.name);
   private client: pg.Client | null = null;
+  /** The connection being opened, shared so that concurrent callers never open two. */
+  private connecting: Promise<pg.Client> | null = null;
   private leading = false;
   /** Released for good (shutdown): never connects again. */
   private closed = false;
@@ -79,8 +81,13 @@ export class PgAdvisoryLeadership extends Leadership implements OnApplicationShu
     await this.release();
   }
 
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
+  private connection(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: this.databaseUrl,
       application_name: `${APP_NAME_PREFIX}${this.instanceId}`.slice(0, 63),
