@@ -1,18 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, faultTest, type HttpAnswer, startSandbox } from './support/dispatcher-process.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestDatabase } from '../support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, type HttpAnswer, startSandbox } from './support/dispatcher-process.js';
 
 /** Idempotent creation under a burst of identical requests to one real process. */
 describe('POST /api/v1/messages with one Idempotency-Key (fault)', () => {
+  const database = useFaultDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(cleanUpFaults);
-  afterAll(async () => {
-    await cleanUpFaults();
-    await db?.close();
+  beforeAll(() => {
+    db = database();
   });
 
   it(

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, faultTest, phones, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestDatabase } from '../support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
 
 const MESSAGES = 60;
 const KILLS = 12;
@@ -17,15 +17,11 @@ const ENV = {
  * doubt (`unknown`, at most one request), but never sends a message twice and never loses one.
  */
 describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
+  const database = useFaultDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(cleanUpFaults);
-  afterAll(async () => {
-    await cleanUpFaults();
-    await db?.close();
+  beforeAll(() => {
+    db = database();
   });
 
   it(

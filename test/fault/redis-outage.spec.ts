@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, faultTest, phones, sleep, startSandbox, ThrowawayRedis, waitFor } from './support/dispatcher-process.js';
+import type { TestDatabase } from '../support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, ThrowawayRedis, waitFor } from './support/dispatcher-process.js';
 
 const ENV = {
   DISPATCH_INTERVAL_MS: '200',
@@ -28,15 +28,11 @@ async function receipt(url: string, id: string): Promise<{ messageId: string; se
  * 200 with Redis degraded; restarted on the same port, Redis is up again and receipts land again.
  */
 describe('Redis stopped and restarted under a running dispatcher (fault)', () => {
+  const database = useFaultDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(cleanUpFaults);
-  afterAll(async () => {
-    await cleanUpFaults();
-    await db?.close();
+  beforeAll(() => {
+    db = database();
   });
 
   it(

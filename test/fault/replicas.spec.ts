@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, faultTest, onCleanUp, phones, type Sandbox, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestDatabase } from '../support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, onCleanUp, phones, type Sandbox, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
 
 const INTERVAL = 500;
 const BATCH = 2;
@@ -43,15 +43,11 @@ function minSpan(at: number[], k: number): number {
  * kill -9 of the leader hands over within two intervals; stop on any replica stops them all.
  */
 describe('three dispatcher replicas on one database (fault)', () => {
+  const database = useFaultDatabase();
   let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterEach(cleanUpFaults);
-  afterAll(async () => {
-    await cleanUpFaults();
-    await db?.close();
+  beforeAll(() => {
+    db = database();
   });
 
   it(

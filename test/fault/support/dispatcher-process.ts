@@ -6,6 +6,8 @@
  * started is printed when that test did not pass.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -353,4 +355,24 @@ export class ThrowawayRedis {
     await exited;
     this.child = null;
   }
+}
+
+/**
+ * The hooks every fault spec needs: a fresh database for the file, and no child process or
+ * throwaway server outliving a test. Returns a getter for the database (set in beforeAll).
+ */
+export function useFaultDatabase(): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(cleanUpFaults);
+  afterAll(async () => {
+    await cleanUpFaults();
+    await db?.close();
+  });
+  return () => {
+    if (!db) throw new Error('the fault database is not ready yet');
+    return db;
+  };
 }
