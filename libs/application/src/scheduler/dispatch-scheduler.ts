@@ -5,16 +5,9 @@ import { DispatchBatch, type TickReport } from '../dispatch/dispatch-batch.use-c
 import { DispatchSettings } from '../dispatch-settings.js';
 import { Ticker } from './ticker.js';
 
-export interface TickTotals {
-  ticks: number;
-  claimed: number;
-  sent: number;
-  retried: number;
-  failed: number;
-  unknown: number;
-  invalid: number;
-  expired: number;
-}
+/** The counts of TickReport that add up across ticks. */
+const COUNTED = ['claimed', 'sent', 'retried', 'failed', 'unknown', 'invalid', 'expired'] as const;
+export type TickTotals = Pick<TickReport, (typeof COUNTED)[number]> & { ticks: number };
 
 export interface SchedulerStatus {
   /** The cluster's decision: sending is on. */
@@ -170,7 +163,7 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   private record(report: TickReport): void {
     this.lastTick = report;
     this.totals.ticks += 1;
-    for (const key of ['claimed', 'sent', 'retried', 'failed', 'unknown', 'invalid', 'expired'] as const) this.totals[key] += report[key];
+    for (const key of COUNTED) this.totals[key] += report[key];
     if (report.claimed > 0 || report.skipped) {
       this.logger.log(
         `tick: claimed ${report.claimed}, sent ${report.sent}, retry ${report.retried}, failed ${report.failed}, unknown ${report.unknown}, ` +
