@@ -3,6 +3,7 @@ export * from './cache/disabled-sent-message.cache.js';
 export * from './cache/redis-sent-message.cache.js';
 export * from './clock/system-clock.js';
 export * from './config/app-config.js';
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from './config/environment.js';
 export * from './gateway/classify-response.js';
 export * from './gateway/http-message.gateway.js';
 export * from './infrastructure.module.js';

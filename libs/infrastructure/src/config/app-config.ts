@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { InDoubtPolicy } from '@app/domain';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { Environment } from './environment.js';
+import { Environment, type LogFormat, type LogLevelName } from './environment.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -30,6 +30,8 @@ export const DEFAULTS = {
   BREAKER_COOLDOWN_MS: 60_000,
   ALERT_AFTER_FAILED_TICKS: 3,
   SHUTDOWN_GRACE_MS: 15_000,
+  LOG_LEVEL: 'info',
+  LOG_FORMAT: 'auto',
 } as const;
 
 /** The variables AppConfig reads; anything else in the environment is ignored. */
@@ -58,6 +60,9 @@ export const ENV_NAMES = [
   'ALERT_AFTER_FAILED_TICKS',
   'SHUTDOWN_GRACE_MS',
   'INSTANCE_ID',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'GIT_COMMIT',
 ] as const satisfies readonly (keyof Environment)[];
 
 /** The dispatcher's configuration, typed, read once from the environment. */
@@ -77,6 +82,9 @@ export class AppConfig {
   alerts!: { webhookUrl: string | null; afterFailedTicks: number };
   shutdownGraceMs!: number;
   instanceId!: string;
+  log!: { level: LogLevelName; format: LogFormat };
+  /** The commit this build came from, when the build recorded it. */
+  gitCommit!: string | null;
 
   /** Throws ConfigError naming every missing or bad variable. */
   static fromEnv(env: Record<string, string | undefined>): AppConfig {
@@ -130,6 +138,8 @@ export class AppConfig {
       shutdownGraceMs: parsed.SHUTDOWN_GRACE_MS ?? DEFAULTS.SHUTDOWN_GRACE_MS,
       // Kubernetes sets HOSTNAME to the pod name: a readable, unique id per replica.
       instanceId: parsed.INSTANCE_ID ?? `${env.HOSTNAME || hostname()}-${process.pid}`,
+      log: { level: parsed.LOG_LEVEL ?? DEFAULTS.LOG_LEVEL, format: parsed.LOG_FORMAT ?? DEFAULTS.LOG_FORMAT },
+      gitCommit: parsed.GIT_COMMIT ?? null,
     });
   }
 }

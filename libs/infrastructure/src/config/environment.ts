@@ -17,6 +17,12 @@ function toBoolean({ value }: { value: unknown }): unknown {
   return value;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+/** auto: readable lines when stdout is a terminal, JSON otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 const urlOptions = { require_tld: false, require_protocol: true } as const;
 
 /**
@@ -104,4 +110,14 @@ export class Environment {
 
   @IsOptional() @Transform(blankToUndefined) @IsString() @Matches(/^[A-Za-z0-9._:-]+$/, { message: 'must be letters, digits, . _ : or -' }) @MaxLength(100)
   INSTANCE_ID?: string;
+
+  @IsOptional() @Transform(blankToUndefined) @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevelName;
+
+  @IsOptional() @Transform(blankToUndefined) @IsIn(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
+
+  /** The commit the build came from (the Dockerfile's GIT_COMMIT build argument); shown by /version. */
+  @IsOptional() @Transform(blankToUndefined) @IsString() @Matches(/^[0-9a-zA-Z._-]{1,64}$/, { message: 'must be a commit id (letters, digits, . _ -)' })
+  GIT_COMMIT?: string;
 }
