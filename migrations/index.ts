@@ -1,5 +1,6 @@
 /** Every migration, oldest first. A landed migration is never edited: add a new one. */
 import { CreateMessages1795326000000 } from './1795326000000-create-messages.js';
 import { DeliveryGuarantees1795333000000 } from './1795333000000-delivery-guarantees.js';
+import { MessageStatusCounts1795400000000 } from './1795400000000-message-status-counts.js';
 
-export const MIGRATIONS = [CreateMessages1795326000000, DeliveryGuarantees1795333000000];
+export const MIGRATIONS = [CreateMessages1795326000000, DeliveryGuarantees1795333000000, MessageStatusCounts1795400000000];

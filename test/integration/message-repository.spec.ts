@@ -444,6 +444,59 @@ describe(TypeOrmMessageRepository.name, () => {
 
       await expect(sut.countByStatus()).resolves.toEqual({ pending: 3, sending: 1, sent: 0, failed: 0, unknown: 0, expired: 0 });
     });
+
+    it('follows bulk inserts, status changes, deletes and truncates without counting the table', async () => {
+      await db.sql.query(`INSERT INTO messages (phone_number, content) SELECT '+905551111111', 'bulk ' || n FROM generate_series(1, 50) n`);
+      await sendAll(() => T0, T0);
+      await insert(3);
+      await db.sql.query(`UPDATE messages SET status = 'failed' WHERE id IN (SELECT id FROM messages WHERE status = 'sent' LIMIT 5)`);
+      await db.sql.query(`UPDATE messages SET updated_at = now()`); // no status change: no delta
+      await db.sql.query(`DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE status = 'sent' LIMIT 10)`);
+
+      const expected = { pending: 3, sending: 0, sent: 35, failed: 5, unknown: 0, expired: 0 };
+      await expect(sut.countByStatus()).resolves.toEqual(expected);
+      const { rows } = await db.sql.query(`SELECT status, count(*)::int AS n FROM messages GROUP BY status`);
+      expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ pending: 3, sent: 35, failed: 5 });
+
+      await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
+      await expect(sut.countByStatus()).resolves.toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 });
+    });
+
+    it('compaction folds the deltas into one row per status and keeps the counts', async () => {
+      await insert(4);
+      await sut.claimBatch(2, T0, CLAIM);
+      const before = await sut.countByStatus();
+      const { rows: deltas } = await db.sql.query(`SELECT count(*)::int AS n FROM message_status_counts`);
+      expect(deltas[0].n).toBeGreaterThan(2);
+
+      await sut.compactStatusCounts();
+
+      await expect(sut.countByStatus()).resolves.toEqual(before);
+      const { rows } = await db.sql.query(`SELECT status, delta::int FROM message_status_counts ORDER BY status`);
+      expect(rows).toEqual([
+        { status: 'pending', delta: 2 },
+        { status: 'sending', delta: 2 },
+      ]);
+    });
+  });
+
+  describe('oldestDueSince', () => {
+    it('is when the next message to send became due, ignoring rows not due yet', async () => {
+      await expect(sut.oldestDueSince(T0)).resolves.toBeNull();
+      await db.sql.query(
+        `INSERT INTO messages (phone_number, content, created_at, send_after) VALUES
+           ('+905551111111', 'scheduled later', $1, $2),
+           ('+905551111111', 'scheduled earlier', $1, $3),
+           ('+905551111111', 'plain', $4, NULL)`,
+        [at(-60_000), at(10_000), at(-30_000), at(-20_000)],
+      );
+
+      // The first row by claim order is not due; the second became due at its sendAfter.
+      await expect(sut.oldestDueSince(T0)).resolves.toEqual(at(-30_000));
+      await sut.claimBatch(1, T0, CLAIM);
+      await expect(sut.oldestDueSince(T0)).resolves.toEqual(at(-20_000));
+      await expect(sut.oldestDueSince(at(20_000))).resolves.toEqual(at(10_000));
+    });
   });
 
   describe('create', () => {

@@ -3,9 +3,11 @@
  * adapters do (copies in, copies out), so a test can only see what a use case actually persisted.
  */
 import { randomUUID } from 'node:crypto';
+import { DispatchMetrics, type SendOutcome, type TickReport } from '@app/application';
 import {
   type Alert,
   AlertNotifier,
+  type AttemptOutcome,
   type AttemptRecord,
   type CacheState,
   type ClaimOptions,
@@ -204,15 +206,7 @@ export class FakeMessageRepository extends MessageRepository {
   async claimBatch(limit: number, now: Date, claim?: ClaimOptions): Promise<Message[]> {
     if (this.claimFailures.length > 0) throw this.claimFailures.shift();
     const t = now.getTime();
-    const due = this.rows
-      .filter(
-        (m) =>
-          m.status === 'pending' &&
-          (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= t) &&
-          (m.sendAfter === null || m.sendAfter.getTime() <= t) &&
-          !m.isExpiredAt(now),
-      )
-      .slice(0, limit);
+    const due = this.rows.filter((m) => isDue(m, now)).slice(0, limit);
     for (const message of due) {
       message.markSending(now, randomUUID());
       this.leases.set(message.id, new Date(t + (claim?.leaseMs ?? 60_000)));
@@ -249,6 +243,25 @@ export class FakeMessageRepository extends MessageRepository {
     for (const message of this.rows) counts[message.status] += 1;
     return counts;
   }
+
+  async oldestDueSince(now: Date): Promise<Date | null> {
+    const first = this.rows.find((m) => isDue(m, now));
+    if (!first) return null;
+    return new Date(Math.max(first.createdAt.getTime(), first.sendAfter?.getTime() ?? 0));
+  }
+
+  async compactStatusCounts(): Promise<void> {}
+}
+
+/** The claim's rule: pending, past its retry backoff and sendAfter, not expired. */
+function isDue(m: Message, now: Date): boolean {
+  const t = now.getTime();
+  return (
+    m.status === 'pending' &&
+    (m.nextAttemptAt === null || m.nextAttemptAt.getTime() <= t) &&
+    (m.sendAfter === null || m.sendAfter.getTime() <= t) &&
+    !m.isExpiredAt(now)
+  );
 }
 
 /** Cursor: `<kind>:<id of the last item>`; anything else is a foreign cursor. */
@@ -383,5 +396,24 @@ export class RecordingAlertNotifier extends AlertNotifier {
 
   async notify(alert: Alert): Promise<void> {
     this.alerts.push(alert);
+  }
+}
+
+/** Keeps every metrics event it is given, in order. */
+export class RecordingDispatchMetrics extends DispatchMetrics {
+  readonly attempts: { answer: AttemptOutcome; latencyMs: number; outcome: SendOutcome }[] = [];
+  readonly ticks: TickReport[] = [];
+  failedSteps = 0;
+
+  attemptRecorded(answer: AttemptOutcome, latencyMs: number, outcome: SendOutcome): void {
+    this.attempts.push({ answer, latencyMs, outcome });
+  }
+
+  tickFinished(report: TickReport): void {
+    this.ticks.push(report);
+  }
+
+  stepFailed(): void {
+    this.failedSteps += 1;
   }
 }

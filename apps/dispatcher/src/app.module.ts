@@ -5,6 +5,10 @@ import { type AppConfig, InfrastructureModule } from '@app/infrastructure';
 import { HealthController } from './health/health.controller.js';
 import { MessagesController } from './http/messages.controller.js';
 import { SchedulerController } from './http/scheduler.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { StateGauges } from './metrics/state-gauges.js';
+import { VersionController } from './version/version.controller.js';
 
 export function dispatchSettings(config: AppConfig): DispatchSettings {
   return {
@@ -27,10 +31,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfrastructureModule.forRoot(config),
+        MetricsModule.forRoot(),
         ApplicationModule.forDispatcher(dispatchSettings(config)),
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
       ],
-      controllers: [MessagesController, SchedulerController, HealthController],
+      controllers: [MessagesController, SchedulerController, HealthController, MetricsController, VersionController],
+      providers: [StateGauges],
     };
   }
 }

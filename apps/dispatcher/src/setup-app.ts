@@ -7,8 +7,7 @@ import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { API_KEY_HEADER, API_KEY_SCHEME } from './http/api-key.guard.js';
 import { bodyErrorHandler, jsonBody } from './http/body-parsing.js';
 import { createValidationPipe } from './http/validation.pipe.js';
-
-export const APP_VERSION = '0.1.0';
+import { APP_VERSION } from './version/app-version.js';
 
 /**
  * Everything an app instance needs besides its module: body parsing, validation, error

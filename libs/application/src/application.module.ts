@@ -4,6 +4,7 @@ import { DispatchSettings } from './dispatch-settings.js';
 import { CreateMessage } from './messages/create-message.use-case.js';
 import { GetMessageStats } from './messages/get-message-stats.use-case.js';
 import { GetMessage } from './messages/get-message.use-case.js';
+import { GetQueueLag } from './messages/get-queue-lag.use-case.js';
 import { ListMessages } from './messages/list-messages.use-case.js';
 import { ListSentMessages } from './messages/list-sent-messages.use-case.js';
 import { ReplayMessage } from './messages/replay-message.use-case.js';
@@ -13,12 +14,13 @@ import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
 import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
 import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
 
-const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats, ReplayMessage, ReplayMessages];
+const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
 const dispatchUseCases = [DispatchBatch, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
 
 /**
  * The use cases. The ports they need (MessageRepository, MessageGateway, SentMessageCache, Clock,
  * SchedulerState) come from a global adapters module that the app imports beside this one.
+ * DispatchMetrics is optional: the app provides it globally when it exports metrics.
  */
 @Module({})
 export class ApplicationModule {

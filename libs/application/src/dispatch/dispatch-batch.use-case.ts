@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   AlertNotifier,
   Clock,
@@ -13,6 +13,7 @@ import {
 } from '@app/domain';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { type BreakerStatus, CircuitBreaker } from './circuit-breaker.js';
+import { DispatchMetrics, NO_DISPATCH_METRICS, type SendOutcome } from './dispatch-metrics.js';
 
 export interface TickReport {
   startedAt: Date;
@@ -34,6 +35,11 @@ export interface Housekeeping {
   /** Rows left `sending` by a sender that died, now `unknown` (or pending again, under resend). */
   abandoned: number;
   expired: number;
+}
+
+function sendOutcome(message: Message): SendOutcome {
+  if (message.status === 'pending') return 'retry';
+  return message.status === 'sent' || message.status === 'unknown' ? message.status : 'failed';
 }
 
 /** How many extra claims one tick may make to replace invalid rows it found. */
@@ -60,6 +66,7 @@ export class DispatchBatch {
     private readonly leadership: Leadership,
     private readonly alerts: AlertNotifier,
     private readonly settings: DispatchSettings,
+    @Optional() private readonly metrics: DispatchMetrics = NO_DISPATCH_METRICS,
   ) {
     this.policy = new RetryPolicy(settings.retry);
     this.breaker = new CircuitBreaker(settings.breaker.failures, settings.breaker.cooldownMs);
@@ -74,6 +81,7 @@ export class DispatchBatch {
     const now = this.clock.now();
     const abandoned = await this.messages.releaseAbandonedClaims(now, this.settings.inDoubtPolicy);
     const expired = await this.messages.expireOverdue(now);
+    await this.messages.compactStatusCounts();
     if (abandoned > 0) this.logger.warn(`${abandoned} message(s) were left sending by a sender that died: ${this.settings.inDoubtPolicy === 'hold' ? 'now unknown' : 'queued again'}`);
     if (expired > 0) this.logger.log(`${expired} message(s) expired before they could be sent`);
     return { abandoned, expired };
@@ -153,6 +161,7 @@ export class DispatchBatch {
         const attempt = sent.message.applyDelivery(sent.result, this.policy, this.clock.now(), this.settings.inDoubtPolicy);
         const outcome = { message: sent.message, attempt };
         await this.recordWithRetry([outcome]);
+        this.metrics.attemptRecorded(sent.result.kind, sent.result.latencyMs, sendOutcome(sent.message));
         delivered.push({ index, outcome, result: sent.result });
       }
     };

@@ -23,6 +23,7 @@ import {
   gatewayResult,
   InMemorySchedulerState,
   RecordingAlertNotifier,
+  RecordingDispatchMetrics,
   settle,
   SoloLeadership,
 } from '../../../../test/support/fakes.js';
@@ -88,12 +89,13 @@ describe(DispatchScheduler.name, () => {
   let state: GatedSchedulerState;
   let leadership: SoloLeadership;
   let alerts: RecordingAlertNotifier;
+  let metrics: RecordingDispatchMetrics;
   let sut: DispatchScheduler;
 
   const build = (overrides: Partial<DispatchSettings> = {}) => {
     const settings = settingsWith(overrides);
-    const batch = new DispatchBatch(messages, gateway, cache, clock, leadership, alerts, settings);
-    sut = new DispatchScheduler(batch, state, leadership, alerts, settings, clock);
+    const batch = new DispatchBatch(messages, gateway, cache, clock, leadership, alerts, settings, metrics);
+    sut = new DispatchScheduler(batch, state, leadership, alerts, settings, clock, metrics);
   };
 
   /** Fires the timers due within `ms` and lets the step they start run to its end. */
@@ -119,6 +121,7 @@ describe(DispatchScheduler.name, () => {
     state = new GatedSchedulerState();
     leadership = new SoloLeadership();
     alerts = new RecordingAlertNotifier();
+    metrics = new RecordingDispatchMetrics();
     build();
   });
 
@@ -415,6 +418,26 @@ describe(DispatchScheduler.name, () => {
       await elapse(INTERVAL_MS);
       expect(messages.get(message.id).status).toBe('sent');
       expect((await sut.status()).totals).toMatchObject({ ticks: 1, sent: 1 });
+    });
+
+    it('reports each finished tick and each failed step to the metrics, with the send outcomes', async () => {
+      messages.failNextClaimWith(new Error('database unreachable'));
+      const [first, second] = [messages.seed(), messages.seed()];
+      gateway.answer(gatewayResult.retryable(503));
+
+      await boot();
+      expect(metrics.failedSteps).toBe(1);
+      expect(metrics.ticks).toEqual([]);
+
+      await elapse(INTERVAL_MS);
+      expect(metrics.failedSteps).toBe(1);
+      expect(metrics.ticks).toHaveLength(1);
+      expect(metrics.ticks[0]).toMatchObject({ claimed: 2, sent: 1, retried: 1 });
+      expect(metrics.attempts.map((a) => [a.answer, a.outcome])).toEqual([
+        ['retryable', 'retry'],
+        ['accepted', 'sent'],
+      ]);
+      expect([messages.get(first.id).status, messages.get(second.id).status]).toEqual(['pending', 'sent']);
     });
   });
 

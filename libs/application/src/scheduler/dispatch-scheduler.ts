@@ -1,7 +1,8 @@
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { AlertNotifier, Clock, Leadership, SchedulerState } from '@app/domain';
 import type { BreakerStatus } from '../dispatch/circuit-breaker.js';
 import { DispatchBatch, type TickReport } from '../dispatch/dispatch-batch.use-case.js';
+import { DispatchMetrics, NO_DISPATCH_METRICS } from '../dispatch/dispatch-metrics.js';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { Ticker } from './ticker.js';
 
@@ -56,10 +57,17 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     private readonly alerts: AlertNotifier,
     private readonly settings: DispatchSettings,
     private readonly clock: Clock,
+    @Optional() private readonly metrics: DispatchMetrics = NO_DISPATCH_METRICS,
   ) {
-    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) =>
-      this.logger.error(`scheduler step failed (retrying next interval): ${error instanceof Error ? error.message : String(error)}`),
-    );
+    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) => {
+      this.metrics.stepFailed();
+      this.logger.error(`scheduler step failed (retrying next interval): ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /** This replica's view, without I/O: for metrics scraped every few seconds. */
+  snapshot(): { running: boolean; isLeader: boolean; draining: boolean; breaker: BreakerStatus } {
+    return { running: this.running, isLeader: this.leadership.isLeader, draining: this.draining, breaker: this.dispatchBatch.breakerStatus() };
   }
 
   get isDraining(): boolean {
@@ -161,6 +169,7 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private record(report: TickReport): void {
+    this.metrics.tickFinished(report);
     this.lastTick = report;
     this.totals.ticks += 1;
     for (const key of COUNTED) this.totals[key] += report[key];

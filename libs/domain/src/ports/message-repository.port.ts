@@ -120,5 +120,15 @@ export abstract class MessageRepository {
   /** Messages newest first, optionally of one status. Throws InvalidCursorError for a foreign cursor. */
   abstract list(query: ListQuery): Promise<Page<Message>>;
 
+  /** Messages per status, from counts kept by the database: no scan of the messages table. */
   abstract countByStatus(): Promise<Record<MessageStatus, number>>;
+
+  /**
+   * When the longest-waiting message that is due now (pending, past its sendAfter and its retry
+   * backoff) became due, i.e. the later of its creation and its sendAfter; null when none is due.
+   */
+  abstract oldestDueSince(now: Date): Promise<Date | null>;
+
+  /** Folds the per-statement count deltas into one row per status; keeps countByStatus cheap. */
+  abstract compactStatusCounts(): Promise<void>;
 }

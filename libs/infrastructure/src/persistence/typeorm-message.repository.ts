@@ -282,12 +282,38 @@ export class TypeOrmMessageRepository extends MessageRepository {
   }
 
   async countByStatus(): Promise<Record<MessageStatus, number>> {
+    // Sums the deltas the messages triggers append (migration MessageStatusCounts): a few rows per
+    // status between two compactions, whatever the size of the messages table.
     const rows: { status: MessageStatus; count: number }[] = await this.db.query(
-      `SELECT status, count(*)::int AS count FROM messages GROUP BY status`,
+      `SELECT status, sum(delta)::int AS count FROM message_status_counts GROUP BY status`,
     );
     const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
     for (const row of rows) counts[row.status] = row.count;
     return counts;
+  }
+
+  async oldestDueSince(now: Date): Promise<Date | null> {
+    // Walks the pending-claim index in claim order: the first due row is the next one sent.
+    const rows: { due_since: Date }[] = await this.db.query(
+      `SELECT greatest(created_at, coalesce(send_after, created_at)) AS due_since FROM messages
+        WHERE status = 'pending'
+          AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+          AND (send_after IS NULL OR send_after <= $1)
+          AND (expires_at IS NULL OR expires_at > $1)
+        ORDER BY seq
+        LIMIT 1`,
+      [now],
+    );
+    return rows[0]?.due_since ?? null;
+  }
+
+  async compactStatusCounts(): Promise<void> {
+    // Rows appended after this statement's snapshot are neither deleted nor summed: they stay.
+    await this.db.query(
+      `WITH folded AS (DELETE FROM message_status_counts RETURNING status, delta)
+       INSERT INTO message_status_counts (status, delta)
+       SELECT status, sum(delta) FROM folded GROUP BY status HAVING sum(delta) <> 0`,
+    );
   }
 }
 

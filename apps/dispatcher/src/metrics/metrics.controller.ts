@@ -1,0 +1,31 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Registry } from 'prom-client';
+import { StateGauges } from './state-gauges.js';
+
+/**
+ * Prometheus exposition. Unauthenticated, like /health: scrapers rarely carry custom headers,
+ * and the series hold counts and timings only, never message data or keys. Keep it inside the
+ * cluster (no Ingress route), as the Kubernetes manifests do.
+ */
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly registry: Registry,
+    // Injected so the scrape-time gauges are registered before the first scrape.
+    readonly _gauges: StateGauges,
+  ) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Prometheus metrics of this replica (no API key needed)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
+  async metrics(@Res({ passthrough: true }) response: Response): Promise<string> {
+    const body = await this.registry.metrics();
+    response.type(this.registry.contentType);
+    return body;
+  }
+}
