@@ -64,7 +64,9 @@ export class WebhookController {
         res.status(202).type('application/json').send('<html>Accepted?</html>');
         return;
       case '400':
-        res.status(400).json({ message: 'Bad Request: invalid recipient' });
+        // Like many real gateways, it echoes the request it refused (the dispatcher must keep
+        // such echoes of message content out of its logs).
+        res.status(400).json({ message: 'Bad Request: invalid recipient', request: { to: record.to, content: record.content } });
         return;
       case '429':
         res.status(429).set('Retry-After', retryAfter).json({ message: 'Too Many Requests' });

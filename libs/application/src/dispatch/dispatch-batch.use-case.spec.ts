@@ -13,7 +13,7 @@ import {
   SoloLeadership,
 } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
-import { DispatchBatch, type TickReport } from './dispatch-batch.use-case.js';
+import { DispatchBatch, type TickReport, withoutContent } from './dispatch-batch.use-case.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms);
@@ -561,5 +561,21 @@ describe(DispatchBatch.name, () => {
       expect(messages.get(onTime.id).status).toBe('pending');
       expect(messages.get(noDeadline.id).status).toBe('pending');
     });
+  });
+});
+
+describe(withoutContent.name, () => {
+  it('masks the content, raw and JSON-escaped, wherever a gateway echoed it', () => {
+    const content = 'Your code is "4711"\nbye';
+    const echoed = `gateway answered 400: {"message":"bad","request":{"content":${JSON.stringify(content)}}} / raw: ${content}`;
+
+    const masked = withoutContent(echoed, content);
+
+    expect(masked).toBe('gateway answered 400: {"message":"bad","request":{"content":"[content]"}} / raw: [content]');
+    expect(masked).not.toContain('4711');
+  });
+
+  it('leaves the text alone when the content is too short to mean anything', () => {
+    expect(withoutContent('gateway answered 400: ok', 'ok')).toBe('gateway answered 400: ok');
   });
 });

@@ -37,6 +37,18 @@ export interface Housekeeping {
   expired: number;
 }
 
+/** `text` with every occurrence of the message's content (and its JSON-escaped form) masked. */
+export function withoutContent(text: string, content: string): string {
+  let masked = text;
+  for (const form of new Set([content, JSON.stringify(content).slice(1, -1)])) {
+    if (form.trim().length >= MIN_MASKED_LENGTH) masked = masked.split(form).join('[content]');
+  }
+  return masked;
+}
+
+/** Shorter contents ("ok", "1") would mask ordinary words of an error, and reveal nothing. */
+const MIN_MASKED_LENGTH = 3;
+
 function sendOutcome(message: Message): SendOutcome {
   if (message.status === 'pending') return 'retry';
   return message.status === 'sent' || message.status === 'unknown' ? message.status : 'failed';
@@ -82,8 +94,10 @@ export class DispatchBatch {
     const abandoned = await this.messages.releaseAbandonedClaims(now, this.settings.inDoubtPolicy);
     const expired = await this.messages.expireOverdue(now);
     await this.messages.compactStatusCounts();
-    if (abandoned > 0) this.logger.warn(`${abandoned} message(s) were left sending by a sender that died: ${this.settings.inDoubtPolicy === 'hold' ? 'now unknown' : 'queued again'}`);
-    if (expired > 0) this.logger.log(`${expired} message(s) expired before they could be sent`);
+    if (abandoned > 0) {
+      this.logger.warn({ msg: `${abandoned} message(s) were left sending by a sender that died: ${this.settings.inDoubtPolicy === 'hold' ? 'now unknown' : 'queued again'}`, abandoned, inDoubtPolicy: this.settings.inDoubtPolicy });
+    }
+    if (expired > 0) this.logger.log({ msg: `${expired} message(s) expired before they could be sent`, expired });
     return { abandoned, expired };
   }
 
@@ -106,8 +120,19 @@ export class DispatchBatch {
       else if (message.status === 'pending') report.retried += 1;
       else if (message.status === 'unknown') report.unknown += 1;
       else report.failed += 1;
-      if (message.status !== 'sent') {
-        this.logger.warn(`message ${message.id} attempt ${attempt?.attemptNo} ${attempt?.outcome}: ${attempt?.error} -> ${message.status}`);
+      if (message.status !== 'sent' && attempt) {
+        this.logger.warn({
+          msg: 'attempt failed',
+          messageId: message.id,
+          attemptNo: attempt.attemptNo,
+          answer: attempt.outcome,
+          statusCode: attempt.statusCode,
+          // A gateway may echo the message in its error; the content never goes to the logs.
+          reason: withoutContent(attempt.error ?? '', message.content),
+          outcome: sendOutcome(message),
+          nextAttemptAt: message.nextAttemptAt,
+          latencyMs: attempt.latencyMs,
+        });
       }
     }
     // The alert goes out on the side: a slow alert receiver must not hold up sending.

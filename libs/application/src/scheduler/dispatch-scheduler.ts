@@ -173,12 +173,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     this.lastTick = report;
     this.totals.ticks += 1;
     for (const key of COUNTED) this.totals[key] += report[key];
-    if (report.claimed > 0 || report.skipped) {
-      this.logger.log(
-        `tick: claimed ${report.claimed}, sent ${report.sent}, retry ${report.retried}, failed ${report.failed}, unknown ${report.unknown}, ` +
-          `invalid ${report.invalid}, expired ${report.expired}, dropped ${report.dropped}${report.skipped ? `, skipped (${report.skipped})` : ''} in ${report.durationMs} ms`,
-      );
-    }
+    const { startedAt, ...counts } = report;
+    this.logger.log({ msg: 'tick', tickStartedAt: startedAt, ...counts });
     const hadWork = report.claimed > 0 || report.skipped !== null;
     if (!hadWork || report.sent > 0) {
       this.failedTickStreak = 0;
