@@ -8,6 +8,13 @@
 #   seed         node dist/apps/seed/apps/seed/src/main.js --count 100       (needs DATABASE_URL, exits)
 #
 # e.g. docker run --rm -e DATABASE_URL=postgres://... <image> node dist/apps/seed/apps/seed/src/main.js --count 100
+#
+# Build arguments:
+#   NODE_VERSION   the node image line (default below)
+#   GIT_COMMIT     the commit the image is built from; baked in as the GIT_COMMIT environment
+#                  variable, which /version shows (.git is not in the build context, so pass it):
+#                    docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t message-dispatcher:0.1.0 .
+#                  Unset or empty: no commit recorded.
 
 ARG NODE_VERSION=20.20
 
@@ -38,6 +45,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# After the COPYs: a new commit reuses every layer above and only changes the image's config.
+ARG GIT_COMMIT
+ENV GIT_COMMIT=${GIT_COMMIT}
 USER node
 EXPOSE 3000
 # Liveness only (the process answers); readiness (/health/ready) is for orchestrators to check.
