@@ -342,6 +342,16 @@ describe('deploy files agree with the code', () => {
     });
   });
 
+  describe('.env.example', () => {
+    // The dispatcher's part: everything before the sandbox's section, which has its own variables.
+    const dispatcherPart = read('.env.example').split('# --- Gateway sandbox')[0];
+    const named = [...dispatcherPart.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).filter((n) => n !== 'EMBEDDED_PG_PORT');
+
+    it('lists every variable the service reads, and only those', () => {
+      expect([...new Set(named)].sort()).toEqual([...ENV_NAMES].sort());
+    });
+  });
+
   describe('Dockerfile', () => {
     it('is multi-stage, and the final stage runs as node', () => {
       expect(stages.length).toBeGreaterThanOrEqual(2);
