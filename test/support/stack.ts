@@ -61,13 +61,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DISPATCH_AUTOSTART: 'false',
     RETRY_BASE_MS: '50',
     RETRY_MAX_MS: '200',
+    // Silent unless E2E_LOGS is set (then LOG_LEVEL and LOG_FORMAT may come from the environment).
+    LOG_LEVEL: process.env.E2E_LOGS ? process.env.LOG_LEVEL : 'silent',
+    LOG_FORMAT: process.env.LOG_FORMAT,
     ...options.env,
   });
 
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: process.env.E2E_LOGS ? undefined : false });
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   setupApp(app);
   await app.init();
 

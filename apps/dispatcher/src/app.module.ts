@@ -5,6 +5,7 @@ import { type AppConfig, InfrastructureModule } from '@app/infrastructure';
 import { HealthController } from './health/health.controller.js';
 import { MessagesController } from './http/messages.controller.js';
 import { SchedulerController } from './http/scheduler.controller.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StateGauges } from './metrics/state-gauges.js';
@@ -30,6 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot(config),
         InfrastructureModule.forRoot(config),
         MetricsModule.forRoot(),
         ApplicationModule.forDispatcher(dispatchSettings(config)),

@@ -13,10 +13,11 @@ async function bootstrap(): Promise<void> {
     console.error(error.message);
     process.exit(1);
   }
+  // From here on every line is pino's (JSON, or pretty on a terminal): see logging/.
   const app = await createDispatcherApp(config);
   await app.listen(config.port);
   const logger = new Logger('Dispatcher');
-  logger.log(`${config.instanceId} listening on port ${config.port}: API /api/v1, Swagger /docs`);
+  logger.log({ msg: 'listening', port: config.port, api: '/api/v1', swagger: '/docs' });
 
   // Graceful shutdown: readiness turns false, no new claims, sends in flight finish (bounded by
   // SHUTDOWN_GRACE_MS), leadership is released, the server closes, and the process exits 0.
@@ -24,11 +25,14 @@ async function bootstrap(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal}: shutting down`);
+    logger.log({ msg: 'shutting down', signal });
     app.close().then(
-      () => process.exit(0),
+      () => {
+        logger.log({ msg: 'shut down', signal });
+        process.exit(0);
+      },
       (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
+        logger.error({ msg: 'shutdown failed', err: error });
         process.exit(1);
       },
     );

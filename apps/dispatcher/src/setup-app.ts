@@ -1,4 +1,4 @@
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@app/infrastructure';
@@ -7,14 +7,17 @@ import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { API_KEY_HEADER, API_KEY_SCHEME } from './http/api-key.guard.js';
 import { bodyErrorHandler, jsonBody } from './http/body-parsing.js';
 import { createValidationPipe } from './http/validation.pipe.js';
+import { useLogging } from './logging/logging.module.js';
 import { APP_VERSION } from './version/app-version.js';
 
 /**
- * Everything an app instance needs besides its module: body parsing, validation, error
- * mapping and Swagger (main.ts adds the signal handling). Shared by main.ts and the e2e tests, so tests run
- * exactly what production runs. The app must be created with `bodyParser: false`.
+ * Everything an app instance needs besides its module: logging (pino, with a request line and
+ * an x-request-id per request), body parsing, validation, error mapping and Swagger (main.ts adds
+ * the signal handling). Shared by main.ts and the e2e tests, so tests run exactly what production
+ * runs. The app must be created with `bodyParser: false` (and `bufferLogs: true`).
  */
 export function setupApp(app: INestApplication): void {
+  useLogging(app);
   app.use(jsonBody);
   app.use(bodyErrorHandler);
   app.useGlobalPipes(createValidationPipe());
@@ -36,8 +39,10 @@ export function setupApp(app: INestApplication): void {
 }
 
 /** The dispatcher app, configured but not listening yet. */
-export async function createDispatcherApp(config: AppConfig, logLevels?: LogLevel[]): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, ...(logLevels ? { logger: logLevels } : {}) });
+export async function createDispatcherApp(config: AppConfig): Promise<INestApplication> {
+  // Nest's own lines are buffered until setupApp hands the logger over to pino (level and
+  // format from LOG_LEVEL and LOG_FORMAT).
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   setupApp(app);
   return app;
 }
