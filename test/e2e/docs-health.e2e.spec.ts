@@ -25,6 +25,8 @@ describe('OpenAPI document and health (e2e)', () => {
       '/api/v1/scheduler/stop',
       '/health/live',
       '/health/ready',
+      '/metrics',
+      '/version',
     ]);
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>)) {
       for (const [method, op] of Object.entries(operations)) {

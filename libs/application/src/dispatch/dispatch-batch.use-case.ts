@@ -136,8 +136,7 @@ export class DispatchBatch {
       }
     }
     // The alert goes out on the side: a slow alert receiver must not hold up sending.
-    const results = delivered.map((d) => d.result);
-    if (this.breaker.record(results, this.clock.now())) void this.alertBreakerOpened(results);
+    if (this.breaker.record(delivered.map((d) => d.result), this.clock.now())) void this.alertBreakerOpened(delivered);
     await this.cacheReceipts(outcomes.map((o) => o.message).filter((m) => m.status === 'sent'));
 
     report.durationMs = this.clock.now().getTime() - startedAt.getTime();
@@ -248,16 +247,17 @@ export class DispatchBatch {
     }
   }
 
-  private async alertBreakerOpened(results: GatewayResult[]): Promise<void> {
+  private async alertBreakerOpened(delivered: { outcome: DeliveryOutcome; result: GatewayResult }[]): Promise<void> {
     const status = this.breaker.status();
-    const last = results[results.length - 1];
+    const last = delivered[delivered.length - 1];
     this.logger.error(`circuit breaker opened after ${status.consecutiveFailures} consecutive failures; next probe at ${status.probeAt?.toISOString()}`);
     await this.alerts.notify({
       kind: 'breaker-opened',
       message: `The SMS gateway failed ${status.consecutiveFailures} times in a row; sending pauses until ${status.probeAt?.toISOString()}`,
       instanceId: this.leadership.instanceId,
       at: this.clock.now(),
-      details: { ...status, lastError: last && last.kind !== 'accepted' ? last.error : null },
+      // Alerts go to chat rooms: a gateway error echoing the message is masked there too.
+      details: { ...status, lastError: last && last.result.kind !== 'accepted' ? withoutContent(last.result.error, last.outcome.message.content) : null },
     });
   }
 

@@ -42,6 +42,8 @@ describe(AppConfig.name, () => {
       alerts: { webhookUrl: null, afterFailedTicks: 3 },
       shutdownGraceMs: 15_000,
       instanceId: expect.stringMatching(/^.+-\d+$/),
+      log: { level: 'info', format: 'auto' },
+      gitCommit: null,
     });
     expect(sut).toBeInstanceOf(AppConfig);
   });
@@ -75,6 +77,9 @@ describe(AppConfig.name, () => {
       ALERT_AFTER_FAILED_TICKS: '10',
       SHUTDOWN_GRACE_MS: '0',
       INSTANCE_ID: 'dispatcher-7f9c:1',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      GIT_COMMIT: '3f2c1ab',
     });
 
     expect({ ...sut }).toEqual({
@@ -93,6 +98,8 @@ describe(AppConfig.name, () => {
       alerts: { webhookUrl: 'https://alerts.example.com/hooks/sms', afterFailedTicks: 10 },
       shutdownGraceMs: 0,
       instanceId: 'dispatcher-7f9c:1',
+      log: { level: 'debug', format: 'json' },
+      gitCommit: '3f2c1ab',
     });
   });
 

@@ -10,7 +10,9 @@ export function databaseOptions(url: string): DataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Off: TypeORM's logger prints failed queries with their parameters (message content) as
+    // plain text. A failed query throws, and the code that catches it logs the error (JSON).
+    logging: false,
     extra: { max: 10, connectionTimeoutMillis: 5_000, application_name: 'message-dispatcher' },
   };
 }
