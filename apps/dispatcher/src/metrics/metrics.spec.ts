@@ -1,0 +1,129 @@
+import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import type { DispatchScheduler, GetMessageStats, GetQueueLag, TickReport } from '@app/application';
+import { AppConfig } from '@app/infrastructure';
+import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
+import { StateGauges } from './state-gauges.js';
+
+const report = (overrides: Partial<TickReport> = {}): TickReport => ({
+  startedAt: new Date(),
+  durationMs: 40,
+  claimed: 0,
+  sent: 0,
+  retried: 0,
+  failed: 0,
+  unknown: 0,
+  invalid: 0,
+  expired: 0,
+  dropped: 0,
+  skipped: null,
+  ...overrides,
+});
+
+async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`${name} is not registered`);
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))?.value;
+}
+
+describe(PrometheusDispatchMetrics.name, () => {
+  let registry: Registry;
+  let sut: PrometheusDispatchMetrics;
+
+  beforeEach(() => {
+    registry = new Registry();
+    sut = new PrometheusDispatchMetrics(registry);
+  });
+
+  it('counts messages a tick claimed but did not send, by reason', async () => {
+    sut.tickFinished(report({ claimed: 6, invalid: 1, expired: 2, dropped: 3 }));
+    sut.tickFinished(report({ claimed: 1, invalid: 1 }));
+
+    expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'invalid' })).toBe(2);
+    expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'expired' })).toBe(2);
+    expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'dropped' })).toBe(3);
+    expect(await value(registry, 'dispatcher_ticks_total', { result: 'completed' })).toBe(2);
+  });
+
+  it('counts a tick the open breaker skipped apart from completed ones', async () => {
+    sut.tickFinished(report({ skipped: 'breaker-open', durationMs: 0 }));
+
+    expect(await value(registry, 'dispatcher_ticks_total', { result: 'skipped' })).toBe(1);
+    expect(await value(registry, 'dispatcher_ticks_total', { result: 'completed' })).toBe(0);
+    expect(await value(registry, 'dispatcher_tick_duration_seconds', { le: '+Inf' })).toBe(1);
+  });
+
+  it('counts failed scheduler steps', async () => {
+    expect(await value(registry, 'dispatcher_scheduler_step_errors_total')).toBe(0);
+
+    sut.stepFailed();
+    sut.stepFailed();
+
+    expect(await value(registry, 'dispatcher_scheduler_step_errors_total')).toBe(2);
+  });
+
+  it('records the gateway latency in seconds under the answer', async () => {
+    sut.attemptRecorded('unknown', 10_000, 'unknown');
+
+    expect(await value(registry, 'dispatcher_sends_total', { outcome: 'unknown' })).toBe(1);
+    expect(await value(registry, 'dispatcher_gateway_request_duration_seconds', { answer: 'unknown', le: '5' })).toBe(0);
+    expect(await value(registry, 'dispatcher_gateway_request_duration_seconds', { answer: 'unknown', le: '10' })).toBe(1);
+  });
+});
+
+describe(StateGauges.name, () => {
+  const config = AppConfig.fromEnv({
+    DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+    WEBHOOK_URL: 'http://gateway.local/webhook',
+    WEBHOOK_AUTH_KEY: 'k',
+    API_KEYS: 'metrics-spec-key-0123456789',
+    INSTANCE_ID: 'replica-a',
+  });
+  let snapshot: ReturnType<DispatchScheduler['snapshot']>;
+  let statsFail: boolean;
+  let registry: Registry;
+
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  beforeEach(() => {
+    snapshot = { running: true, isLeader: false, draining: true, breaker: { state: 'half-open', consecutiveFailures: 7, openedAt: null, probeAt: null } };
+    statsFail = false;
+    registry = new Registry();
+    const scheduler = { snapshot: () => snapshot } as unknown as DispatchScheduler;
+    const stats = {
+      execute: async () => {
+        if (statsFail) throw new Error('database unreachable');
+        return { total: 3, byStatus: { pending: 2, sending: 0, sent: 1, failed: 0, unknown: 0, expired: 0 } };
+      },
+    } as unknown as GetMessageStats;
+    const lag = { execute: async () => ({ oldestDueSince: new Date(), oldestDueAgeSeconds: 42.5 }) } as unknown as GetQueueLag;
+    new StateGauges(registry, scheduler, stats, lag, config);
+  });
+
+  it('reads the scheduler, the breaker and the queue at scrape time', async () => {
+    expect(await value(registry, 'dispatcher_scheduler_running')).toBe(1);
+    expect(await value(registry, 'dispatcher_scheduler_leader')).toBe(0);
+    expect(await value(registry, 'dispatcher_scheduler_draining')).toBe(1);
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(1);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(7);
+    expect(await value(registry, 'dispatcher_messages', { status: 'pending' })).toBe(2);
+    expect(await value(registry, 'dispatcher_oldest_pending_age_seconds')).toBe(42.5);
+
+    snapshot = { ...snapshot, isLeader: true, draining: false, breaker: { ...snapshot.breaker, state: 'open' } };
+
+    expect(await value(registry, 'dispatcher_scheduler_leader')).toBe(1);
+    expect(await value(registry, 'dispatcher_scheduler_draining')).toBe(0);
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(2);
+  });
+
+  it('keeps the last queue counts and still answers when the database does not', async () => {
+    expect(await value(registry, 'dispatcher_messages', { status: 'sent' })).toBe(1);
+    statsFail = true;
+
+    await expect(registry.metrics()).resolves.toContain('dispatcher_messages{status="sent"} 1');
+  });
+});
