@@ -417,3 +417,8 @@ export class RecordingDispatchMetrics extends DispatchMetrics {
     this.failedSteps += 1;
   }
 }
+
+/** A tick's report: nothing claimed, nothing skipped, unless `overrides` says otherwise. */
+export function tickReport(startedAt: Date, overrides: Partial<TickReport> = {}): TickReport {
+  return { startedAt, durationMs: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, skipped: null, ...overrides };
+}

@@ -5,21 +5,9 @@ import type { DispatchScheduler, GetMessageStats, GetQueueLag, TickReport } from
 import { AppConfig } from '@app/infrastructure';
 import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
 import { StateGauges } from './state-gauges.js';
+import { tickReport } from '../../../../test/support/fakes.js';
 
-const report = (overrides: Partial<TickReport> = {}): TickReport => ({
-  startedAt: new Date(),
-  durationMs: 40,
-  claimed: 0,
-  sent: 0,
-  retried: 0,
-  failed: 0,
-  unknown: 0,
-  invalid: 0,
-  expired: 0,
-  dropped: 0,
-  skipped: null,
-  ...overrides,
-});
+const report = (overrides: Partial<TickReport> = {}): TickReport => tickReport(new Date(), { durationMs: 40, ...overrides });
 
 async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = registry.getSingleMetric(name);

@@ -11,6 +11,7 @@ import {
   RecordingAlertNotifier,
   settle,
   SoloLeadership,
+  tickReport,
 } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { DispatchBatch, type TickReport, withoutContent } from './dispatch-batch.use-case.js';
@@ -36,20 +37,7 @@ function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettin
   };
 }
 
-const emptyReport = (overrides: Partial<TickReport> = {}): TickReport => ({
-  startedAt: NOW,
-  durationMs: 0,
-  claimed: 0,
-  sent: 0,
-  retried: 0,
-  failed: 0,
-  unknown: 0,
-  invalid: 0,
-  expired: 0,
-  dropped: 0,
-  skipped: null,
-  ...overrides,
-});
+const emptyReport = (overrides: Partial<TickReport> = {}): TickReport => tickReport(NOW, overrides);
 
 /** The retry time of a message is drawn with full jitter: somewhere in [from, from + ceilingMs]. */
 const within = (from: Date, ceilingMs: number) => ({
