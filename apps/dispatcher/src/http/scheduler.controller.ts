@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { PinoLogger } from 'nestjs-pino';
 import { GetDispatchStatus, StartDispatch, StopDispatch } from '@app/application';
 import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
 import { SchedulerStatusDto } from './dto/scheduler-status.dto.js';
@@ -16,7 +15,6 @@ export class SchedulerController {
     private readonly startDispatch: StartDispatch,
     private readonly stopDispatch: StopDispatch,
     private readonly getStatus: GetDispatchStatus,
-    private readonly logging: PinoLogger,
   ) {}
 
   @Post('start')
@@ -24,9 +22,7 @@ export class SchedulerController {
   @ApiOperation({ summary: 'Start sending (idempotent); the first tick runs at once' })
   @ApiOkResponse({ type: SchedulerStatusDto })
   start(): Promise<SchedulerStatusDto> {
-    // Starting schedules the loop's next run. Scheduled from this request's logging context, every
-    // later tick would inherit it and carry this request's reqId: schedule it outside instead.
-    return this.logging.runInContext(() => this.startDispatch.execute());
+    return this.startDispatch.execute();
   }
 
   @Post('stop')
