@@ -38,6 +38,7 @@ export class AppModule {
         TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }),
       ],
       controllers: [MessagesController, SchedulerController, HealthController, MetricsController, VersionController],
+      // Registers the scrape-time gauges when the app is created (providers are built eagerly).
       providers: [StateGauges],
     };
   }

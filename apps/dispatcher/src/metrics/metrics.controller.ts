@@ -2,7 +2,6 @@ import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
-import { StateGauges } from './state-gauges.js';
 
 /**
  * Prometheus exposition. Unauthenticated, like /health: scrapers rarely carry custom headers,
@@ -12,11 +11,7 @@ import { StateGauges } from './state-gauges.js';
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
-  constructor(
-    private readonly registry: Registry,
-    // Injected so the scrape-time gauges are registered before the first scrape.
-    readonly _gauges: StateGauges,
-  ) {}
+  constructor(private readonly registry: Registry) {}
 
   @Get()
   @Header('Cache-Control', 'no-store')
