@@ -90,7 +90,7 @@ describe(classifyResponse.name, () => {
 });
 
 describe(classifyTransportError.name, () => {
-  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])(
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'])(
     'retries %s: no connection was made, so nothing can have been sent',
     (code) => {
       expect(classifyTransportError(code, `connect ${code}`, 4)).toEqual({

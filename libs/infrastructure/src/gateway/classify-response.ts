@@ -1,7 +1,12 @@
 import type { GatewayResult } from '@app/domain';
 
-/** Errors that mean no connection was made, so the gateway cannot have received the request. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/**
+ * Errors that mean no connection was made, so the gateway cannot have received the request.
+ * UND_ERR_CONNECT_TIMEOUT: the connect itself timed out (no TCP/TLS connection, so no request);
+ * on node:http such a send ran into the whole request's timeout and was called unknown, which
+ * parked a message that had never left. UND_ERR_CLOSED: the transport was already shut down.
+ */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
 const TIMED_OUT = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 
 /**

@@ -1,38 +1,37 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { HttpAgent, HttpsAgent } from 'agentkeepalive';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { type GatewayResult, MessageGateway, type OutboundSms } from '@app/domain';
 import { AppConfig } from '../config/app-config.js';
 import { classifyResponse, classifyTransportError } from './classify-response.js';
+import { UndiciAxiosAdapter } from './undici-axios-adapter.js';
 
 /**
- * The SMS gateway's webhook over HTTP (axios, keep-alive). Every answer, and every failure to
- * get one, becomes a GatewayResult; this never throws for a gateway problem.
+ * The SMS gateway's webhook over HTTP (axios on an undici connection pool, keep-alive). Every
+ * answer, and every failure to get one, becomes a GatewayResult; this never throws for a gateway
+ * problem.
  */
 @Injectable()
 export class HttpMessageGateway extends MessageGateway implements OnApplicationShutdown {
   private readonly http: AxiosInstance;
-  // Keep-alive saves a connection set-up per send, but an idle connection the gateway has
-  // already closed would turn the next send into a reset, which counts as "outcome unknown".
-  // agentkeepalive drops idle sockets after 4 s, before common server idle timeouts (5 s+).
-  // Its working-socket timeout stays above WEBHOOK_TIMEOUT_MS so that axios' timeout decides.
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
+  private readonly transport: UndiciAxiosAdapter;
 
   constructor(private readonly config: AppConfig) {
     super();
-    const agentOptions = { maxSockets: 64, freeSocketTimeout: 4_000, timeout: config.webhook.timeoutMs + 5_000 };
-    this.httpAgent = new HttpAgent(agentOptions);
-    this.httpsAgent = new HttpsAgent(agentOptions);
+    this.transport = new UndiciAxiosAdapter({
+      // One connection per send the dispatcher keeps in flight: no send waits for a connection.
+      connections: Math.max(1, config.dispatch.concurrency),
+      // Below the request timeout, so that a gateway that cannot be reached is told apart (and
+      // retried: nothing was sent) from one that took the request and did not answer in time.
+      connectTimeoutMs: connectTimeoutFor(config.webhook.timeoutMs),
+    });
     this.http = axios.create({
+      adapter: this.transport.adapter,
       timeout: config.webhook.timeoutMs,
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       maxContentLength: 64 * 1024,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
     });
   }
 
@@ -56,8 +55,16 @@ export class HttpMessageGateway extends MessageGateway implements OnApplicationS
   }
 
   /** After the scheduler's drain (beforeApplicationShutdown): sends in flight finish first. */
-  onApplicationShutdown(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.close();
   }
+}
+
+/**
+ * Half the request timeout, at most undici's default of 10 s. undici checks connect timeouts on a
+ * coarse clock (they fire up to about 1 s late): below a request timeout of about 3 s, a connect
+ * that hangs can meet the request deadline first, and that send ends unknown, as it did before.
+ */
+function connectTimeoutFor(requestTimeoutMs: number): number {
+  return Math.max(1, Math.min(10_000, Math.floor(requestTimeoutMs / 2)));
 }
