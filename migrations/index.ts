@@ -2,5 +2,7 @@
 import { CreateMessages1795326000000 } from './1795326000000-create-messages.js';
 import { DeliveryGuarantees1795333000000 } from './1795333000000-delivery-guarantees.js';
 import { MessageStatusCounts1795400000000 } from './1795400000000-message-status-counts.js';
+import { DispatchPipeline1795500000000 } from './1795500000000-dispatch-pipeline.js';
+import { MessageBatches1795510000000 } from './1795510000000-message-batches.js';
 
-export const MIGRATIONS = [CreateMessages1795326000000, DeliveryGuarantees1795333000000, MessageStatusCounts1795400000000];
+export const MIGRATIONS = [CreateMessages1795326000000, DeliveryGuarantees1795333000000, MessageStatusCounts1795400000000, DispatchPipeline1795500000000, MessageBatches1795510000000];

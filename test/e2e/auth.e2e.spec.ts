@@ -7,6 +7,7 @@ const ROUTES: ['get' | 'post', string][] = [
   ['get', '/api/v1/scheduler/status'],
   ['get', '/api/v1/messages/sent'],
   ['post', '/api/v1/messages'],
+  ['post', '/api/v1/messages/batch'],
   ['get', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11'],
   ['get', '/api/v1/messages'],
   ['get', '/api/v1/messages/stats'],

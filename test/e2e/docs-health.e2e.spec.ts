@@ -15,6 +15,7 @@ describe('OpenAPI document and health (e2e)', () => {
     expect(doc.components.securitySchemes['x-ins-auth-key']).toEqual({ type: 'apiKey', in: 'header', name: 'x-ins-auth-key', description: 'One of API_KEYS' });
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/messages',
+      '/api/v1/messages/batch',
       '/api/v1/messages/replay',
       '/api/v1/messages/sent',
       '/api/v1/messages/stats',

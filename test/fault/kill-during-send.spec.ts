@@ -84,9 +84,11 @@ describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
       // Every request the gateway saw belongs to one of our rows.
       const ids = new Set(rows.map((r) => r.id));
       expect(sandbox.received().filter((r) => !ids.has(r.headers['idempotency-key'] ?? ''))).toEqual([]);
-      // A killed process holds at most one batch in doubt; the rest went out exactly once.
-      expect(unknown.length).toBeLessThanOrEqual(kills * Number(ENV.DISPATCH_BATCH_SIZE));
-      expect(sent.length).toBeGreaterThanOrEqual(MESSAGES - kills * Number(ENV.DISPATCH_BATCH_SIZE));
+      // With DISPATCH_CONCURRENCY=1 (the default) a killed process leaves at most one row in doubt:
+      // the one whose request may have started. Claimed rows it never attempted were queued again.
+      expect(unknown.length).toBeLessThanOrEqual(kills);
+      expect(unknown.filter((r) => !byKey.has(r.id)).length).toBeLessThanOrEqual(kills);
+      expect(sent.length).toBeGreaterThanOrEqual(MESSAGES - kills);
     }),
     60_000,
   );

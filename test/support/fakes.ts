@@ -3,14 +3,22 @@
  * adapters do (copies in, copies out), so a test can only see what a use case actually persisted.
  */
 import { randomUUID } from 'node:crypto';
-import { DispatchMetrics, type SendOutcome, type TickReport } from '@app/application';
+import { DispatchMetrics, emptyTickReport, type SendOutcome, type TickReport } from '@app/application';
 import {
   type Alert,
   AlertNotifier,
   type AttemptOutcome,
   type AttemptRecord,
+  type CachedReceipt,
   type CacheState,
+  type AbandonedClaims,
+  type BatchIdempotency,
+  type BatchItem,
+  type BatchItemResult,
+  type CreateManyResult,
+  type StoredBatch,
   type ClaimOptions,
+  type ClaimRef,
   type Clock,
   type CreateResult,
   type DeliveryOutcome,
@@ -34,6 +42,7 @@ import {
   type OutboundSms,
   type Page,
   type PageQuery,
+  type SendStep,
   SentMessageCache,
   type SentReceipt,
 } from '@app/domain';
@@ -93,6 +102,7 @@ export class FakeMessageRepository extends MessageRepository {
       expiresAt: null,
       replayCount: 0,
       claimToken: null,
+      requestStartedAt: null,
       createdAt: now,
       updatedAt: now,
       ...overrides,
@@ -122,7 +132,16 @@ export class FakeMessageRepository extends MessageRepository {
   private readonly keys = new Map<string, { id: string; requestHash: string | null }>();
   /** Lease deadlines of claimed rows, by id. */
   readonly leases = new Map<string, Date>();
+  /** When the lease sweep parked a row as `unknown`, by id (the column lease_lost_at). */
+  private readonly leaseLost = new Map<string, Date>();
+  /** Who claimed a row last, by id (the column claimed_by). */
+  private readonly owners = new Map<string, string>();
   readonly replays: (ReplayRecord & { messageId: string })[] = [];
+
+  /** The stored state of one message with the claim columns the port does not show (for the contract suite). */
+  stored(id: string): MessageProps & { claimedBy: string | null; leaseUntil: Date | null; leaseLostAt: Date | null } {
+    return { ...this.get(id).toProps(), claimedBy: this.owners.get(id) ?? null, leaseUntil: this.leases.get(id) ?? null, leaseLostAt: this.leaseLost.get(id) ?? null };
+  }
 
   async create(draft: NewMessage): Promise<CreateResult> {
     const existing = draft.idempotencyKey ? this.keys.get(draft.idempotencyKey) : undefined;
@@ -132,6 +151,29 @@ export class FakeMessageRepository extends MessageRepository {
     return { message, created: true, requestHash: draft.requestHash ?? null };
   }
 
+  /** Answers of keyed batches, by idempotency key (the table message_batches). */
+  private readonly batches = new Map<string, StoredBatch>();
+
+  async createMany(
+    items: readonly BatchItem[],
+    idempotency?: BatchIdempotency,
+  ): Promise<CreateManyResult> {
+    const existing = idempotency ? this.batches.get(idempotency.key) : undefined;
+    if (existing) return { results: structuredClone(existing.results), created: false, requestHash: existing.requestHash };
+    const results = items.map((item): BatchItemResult => {
+      if ('error' in item) return { error: structuredClone(item.error) };
+      const { phoneNumber, content, sendAfter, expiresAt } = item.message;
+      return { id: this.seed({ phoneNumber, content, sendAfter: sendAfter ?? null, expiresAt: expiresAt ?? null }).id };
+    });
+    if (idempotency) this.batches.set(idempotency.key, { results: structuredClone(results), requestHash: idempotency.requestHash });
+    return { results, created: true, requestHash: idempotency?.requestHash ?? null };
+  }
+
+  async findBatchByIdempotencyKey(key: string): Promise<StoredBatch | null> {
+    const stored = this.batches.get(key);
+    return stored ? { results: structuredClone(stored.results), requestHash: stored.requestHash } : null;
+  }
+
   async findByIdempotencyKey(key: string): Promise<{ message: Message; requestHash: string | null } | null> {
     const existing = this.keys.get(key);
     return existing ? { message: this.get(existing.id), requestHash: existing.requestHash } : null;
@@ -139,32 +181,61 @@ export class FakeMessageRepository extends MessageRepository {
 
   async history(id: string): Promise<MessageHistory> {
     return {
-      attempts: this.attempts.filter((a) => a.messageId === id),
+      attempts: this.attempts.filter((a) => a.messageId === id).map((a) => ({ ...a })),
       replays: this.replays.filter((r) => r.messageId === id).map(({ at, previousStatus, previousReason }) => ({ at, previousStatus, previousReason })),
     };
   }
 
-  async renewClaim(id: string, claimToken: string, leaseUntil: Date): Promise<boolean> {
-    const row = this.rows.find((m) => m.id === id);
-    if (!row || row.status !== 'sending' || row.claimToken !== claimToken) return false;
-    this.leases.set(id, leaseUntil);
-    return true;
+  async recordAndStart(step: SendStep): Promise<string[]> {
+    await this.recordOutcomes(step.outcomes);
+    const started: string[] = [];
+    for (const claim of step.start) {
+      const row = this.rows.find((m) => m.id === claim.id);
+      if (!row || row.status !== 'sending' || row.claimToken !== claim.claimToken) continue;
+      this.replaceRow(row.id, { requestStartedAt: step.now });
+      this.leases.set(row.id, step.leaseUntil);
+      started.push(row.id);
+    }
+    return started;
   }
 
-  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number> {
+  async releaseClaims(claims: readonly ClaimRef[], now: Date): Promise<number> {
     let count = 0;
-    this.rows.forEach((row, i) => {
-      const lease = this.leases.get(row.id);
-      if (row.status !== 'sending' || !lease || lease.getTime() >= now.getTime()) return;
-      const props = row.toProps();
-      this.rows[i] = Message.restore(
-        policy === 'hold'
-          ? { ...props, status: 'unknown', failureReason: LEASE_LOST, updatedAt: now }
-          : { ...props, status: 'pending', failureReason: LEASE_LOST, claimToken: null, nextAttemptAt: null, updatedAt: now },
-      );
+    for (const claim of claims) {
+      const row = this.rows.find((m) => m.id === claim.id);
+      if (!row || row.status !== 'sending' || row.claimToken !== claim.claimToken || row.requestStartedAt !== null) continue;
+      row.releaseClaim(now);
+      this.leases.delete(row.id);
       count += 1;
-    });
+    }
     return count;
+  }
+
+  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<AbandonedClaims> {
+    const released: AbandonedClaims = { requeued: 0, inDoubt: 0 };
+    for (const row of [...this.rows]) {
+      const lease = this.leases.get(row.id);
+      if (row.status !== 'sending' || !lease || lease.getTime() >= now.getTime()) continue;
+      this.leases.delete(row.id);
+      if (row.requestStartedAt === null) {
+        row.releaseClaim(now);
+        released.requeued += 1;
+        continue;
+      }
+      if (policy === 'hold') {
+        this.replaceRow(row.id, { status: 'unknown', failureReason: LEASE_LOST, nextAttemptAt: null, updatedAt: now });
+        this.leaseLost.set(row.id, now);
+      } else {
+        this.replaceRow(row.id, { status: 'pending', failureReason: LEASE_LOST, claimToken: null, nextAttemptAt: null, updatedAt: now });
+      }
+      released.inDoubt += 1;
+    }
+    return released;
+  }
+
+  private replaceRow(id: string, change: Partial<MessageProps>): void {
+    const index = this.rows.findIndex((m) => m.id === id);
+    this.rows[index] = Message.restore({ ...this.rows[index].toProps(), ...change });
   }
 
   async expireOverdue(now: Date): Promise<number> {
@@ -183,6 +254,7 @@ export class FakeMessageRepository extends MessageRepository {
     if (!row) return null;
     const previousReason = row.failureReason;
     const replayedFrom = row.replay(now);
+    this.leaseLost.delete(id);
     if (replayedFrom) this.replays.push({ messageId: id, at: now, previousStatus: replayedFrom, previousReason });
     return { message: copy(row), replayedFrom };
   }
@@ -209,6 +281,8 @@ export class FakeMessageRepository extends MessageRepository {
     const due = this.rows.filter((m) => isDue(m, now)).slice(0, limit);
     for (const message of due) {
       message.markSending(now, randomUUID());
+      this.leaseLost.delete(message.id);
+      if (claim) this.owners.set(message.id, claim.owner);
       this.leases.set(message.id, new Date(t + (claim?.leaseMs ?? 60_000)));
     }
     return due.map(copy);
@@ -218,8 +292,13 @@ export class FakeMessageRepository extends MessageRepository {
     for (const { message, attempt } of outcomes) {
       const index = this.rows.findIndex((m) => m.id === message.id);
       const row = index >= 0 ? this.rows[index] : undefined;
-      const fenced = row && row.claimToken === message.claimToken && (row.status === 'sending' || (row.status === 'unknown' && row.failureReason === LEASE_LOST));
-      if (fenced) this.rows[index] = copy(message);
+      // A token compares as in SQL: a row or an outcome without one matches nothing.
+      const fenced = row && row.claimToken !== null && row.claimToken === message.claimToken && (row.status === 'sending' || (row.status === 'unknown' && this.leaseLost.has(row.id)));
+      if (fenced) {
+        this.rows[index] = Message.restore({ ...message.toProps(), requestStartedAt: row.requestStartedAt });
+        this.leases.delete(message.id);
+        this.leaseLost.delete(message.id);
+      }
       if (attempt) this.attempts.push({ ...attempt });
     }
   }
@@ -228,14 +307,17 @@ export class FakeMessageRepository extends MessageRepository {
     const sent = this.rows
       .map((message, seq) => ({ message, seq }))
       .filter(({ message }) => message.status === 'sent')
-      .sort((a, b) => (b.message.sentAt as Date).getTime() - (a.message.sentAt as Date).getTime() || b.seq - a.seq)
-      .map(({ message }) => message);
-    return paginate('sent', sent, query);
+      .map(({ message, seq }) => ({ message, key: [(message.sentAt as Date).getTime(), seq] }))
+      .sort((a, b) => compareKeys(b.key, a.key));
+    return paginate('sent', 2, sent, query);
   }
 
   async list(query: ListQuery): Promise<Page<Message>> {
-    const newestFirst = [...this.rows].reverse().filter((m) => query.status === undefined || m.status === query.status);
-    return paginate('all', newestFirst, query);
+    const newestFirst = this.rows
+      .map((message, seq) => ({ message, key: [seq] }))
+      .reverse()
+      .filter(({ message }) => query.status === undefined || message.status === query.status);
+    return paginate('all', 1, newestFirst, query);
   }
 
   async countByStatus(): Promise<Record<MessageStatus, number>> {
@@ -264,18 +346,32 @@ function isDue(m: Message, now: Date): boolean {
   );
 }
 
-/** Cursor: `<kind>:<id of the last item>`; anything else is a foreign cursor. */
-function paginate(kind: string, ordered: Message[], query: PageQuery): Page<Message> {
-  let start = 0;
+interface Keyed {
+  message: Message;
+  /** Its place in the list's order (descending), as whole numbers: sentAt then seq, or seq. */
+  key: number[];
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/**
+ * Keyset pages, as the SQL's: the cursor `<kind>:<key of the last item>` carries where the page
+ * ended, not the item itself, so it still works when that item changes. Anything else is foreign.
+ */
+function paginate(kind: string, keySize: number, ordered: Keyed[], query: PageQuery): Page<Message> {
+  let rest = ordered;
   if (query.cursor !== undefined) {
-    const [prefix, id] = query.cursor.split(':');
-    const index = ordered.findIndex((m) => m.id === id);
-    if (prefix !== kind || index < 0) throw new InvalidCursorError();
-    start = index + 1;
+    const [prefix, ...parts] = query.cursor.split(':');
+    if (prefix !== kind || parts.length !== keySize || !parts.every((p) => /^\d{1,15}$/.test(p))) throw new InvalidCursorError();
+    const after = parts.map(Number);
+    rest = ordered.filter((entry) => compareKeys(entry.key, after) < 0);
   }
-  const items = ordered.slice(start, start + query.limit);
-  const more = ordered.length > start + query.limit;
-  return { items: items.map(copy), nextCursor: more ? `${kind}:${items[items.length - 1].id}` : null };
+  const items = rest.slice(0, query.limit);
+  const more = rest.length > query.limit;
+  return { items: items.map((entry) => copy(entry.message)), nextCursor: more ? `${kind}:${items[items.length - 1].key.join(':')}` : null };
 }
 
 /** Ready-made gateway answers. */
@@ -350,10 +446,14 @@ export class FakeSentMessageCache extends SentMessageCache {
     this.failure = error;
   }
 
-  async put(id: string, receipt: SentReceipt): Promise<void> {
-    this.puts.push({ id, receipt: { ...receipt } });
+  /** Every putMany call's size, in call order: one per flush. */
+  readonly batches: number[] = [];
+
+  async putMany(receipts: readonly CachedReceipt[]): Promise<void> {
+    this.batches.push(receipts.length);
+    for (const { id, receipt } of receipts) this.puts.push({ id, receipt: { ...receipt } });
     if (this.failure !== null) throw this.failure;
-    this.receipts.set(id, { ...receipt });
+    for (const { id, receipt } of receipts) this.receipts.set(id, { ...receipt });
   }
 
   async get(id: string): Promise<SentReceipt | null> {
@@ -420,5 +520,5 @@ export class RecordingDispatchMetrics extends DispatchMetrics {
 
 /** A tick's report: nothing claimed, nothing skipped, unless `overrides` says otherwise. */
 export function tickReport(startedAt: Date, overrides: Partial<TickReport> = {}): TickReport {
-  return { startedAt, durationMs: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, skipped: null, ...overrides };
+  return { ...emptyTickReport(startedAt), ...overrides };
 }

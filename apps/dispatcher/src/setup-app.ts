@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { AppConfig } from '@app/infrastructure';
+import { AppConfig } from '@app/infrastructure';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { API_KEY_HEADER, API_KEY_SCHEME } from './http/api-key.guard.js';
-import { bodyErrorHandler, jsonBody } from './http/body-parsing.js';
+import { BATCH_CREATE_PATH, batchBodyLimit, batchJsonBody, bodyErrorHandler, jsonBody } from './http/body-parsing.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import { useLogging } from './logging/logging.module.js';
 import { APP_VERSION } from './version/app-version.js';
@@ -18,6 +18,7 @@ import { APP_VERSION } from './version/app-version.js';
  */
 export function setupApp(app: INestApplication): void {
   useLogging(app);
+  app.use(BATCH_CREATE_PATH, batchJsonBody(batchBodyLimit(app.get(AppConfig).messageMaxLength)));
   app.use(jsonBody);
   app.use(bodyErrorHandler);
   app.useGlobalPipes(createValidationPipe());

@@ -38,11 +38,13 @@ function validate(change: Partial<SandboxBehaviour>): string[] {
   if (change.script !== undefined && !(Array.isArray(change.script) && change.script.every((m) => modes.includes(m)))) {
     problems.push('script must be a list of modes');
   }
-  for (const key of ['latencyMs', 'retryAfterSeconds'] as const) {
+  for (const key of ['latencyMs', 'slowMs', 'retryAfterSeconds'] as const) {
     if (change[key] !== undefined && !(Number.isInteger(change[key]) && (change[key] as number) >= 0)) problems.push(`${key} must be a whole number >= 0`);
   }
-  if (change.failureRate !== undefined && !(typeof change.failureRate === 'number' && change.failureRate >= 0 && change.failureRate <= 1)) {
-    problems.push('failureRate must be a number from 0 to 1');
+  for (const key of ['failureRate', 'slowRate'] as const) {
+    if (change[key] !== undefined && !(typeof change[key] === 'number' && (change[key] as number) >= 0 && (change[key] as number) <= 1)) {
+      problems.push(`${key} must be a number from 0 to 1`);
+    }
   }
   return problems;
 }

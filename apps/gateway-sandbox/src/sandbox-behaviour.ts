@@ -10,6 +10,10 @@ export interface SandboxBehaviour {
   mode: SandboxMode;
   /** Delay before answering, in ms. */
   latencyMs: number;
+  /** Share of requests (0..1) that wait `slowMs` more: a gateway whose latency varies. */
+  slowRate: number;
+  /** Extra delay of a slow request, in ms. */
+  slowMs: number;
   /** Share of requests (0..1) answered 500 instead of `mode`. */
   failureRate: number;
   /** Retry-After (seconds) sent with 429 and 503. */
@@ -31,4 +35,4 @@ export interface ReceivedRequest {
   messageId?: string;
 }
 
-export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { mode: 'accept', latencyMs: 0, failureRate: 0, retryAfterSeconds: 1, script: [] };
+export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { mode: 'accept', latencyMs: 0, slowRate: 0, slowMs: 0, failureRate: 0, retryAfterSeconds: 1, script: [] };

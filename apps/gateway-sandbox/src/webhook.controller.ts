@@ -43,7 +43,8 @@ export class WebhookController {
     const behaviour = this.state.behaviour;
     const mode: SandboxMode = behaviour.script.shift() ?? (Math.random() < behaviour.failureRate ? '500' : behaviour.mode);
     record.answered = mode;
-    if (behaviour.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
+    const delayMs = behaviour.latencyMs + (behaviour.slowRate > 0 && Math.random() < behaviour.slowRate ? behaviour.slowMs : 0);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     this.answer(mode, res, record);
   }
 

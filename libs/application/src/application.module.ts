@@ -1,7 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { Clock, MessageGateway } from '@app/domain';
+import { CircuitBreakerGateway } from './dispatch/circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch/dispatch-batch.use-case.js';
+import { Housekeeping } from './dispatch/housekeeping.use-case.js';
+import { TickListener } from './dispatch/tick-listener.js';
 import { DispatchSettings } from './dispatch-settings.js';
 import { CreateMessage } from './messages/create-message.use-case.js';
+import { CreateMessages } from './messages/create-messages.use-case.js';
 import { GetMessageStats } from './messages/get-message-stats.use-case.js';
 import { GetMessage } from './messages/get-message.use-case.js';
 import { GetQueueLag } from './messages/get-queue-lag.use-case.js';
@@ -14,8 +19,15 @@ import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
 import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
 import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
 
-const messageUseCases = [CreateMessage, GetMessage, ListMessages, ListSentMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
-const dispatchUseCases = [DispatchBatch, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
+const messageUseCases = [CreateMessage, CreateMessages, GetMessage, ListMessages, ListSentMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
+const dispatchUseCases = [DispatchBatch, Housekeeping, TickListener, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
+
+/** The gateway the dispatch path sends through: the adapter behind MessageGateway, with the breaker around it. */
+const breakerGateway = {
+  provide: CircuitBreakerGateway,
+  useFactory: (gateway: MessageGateway, settings: DispatchSettings, clock: Clock) => new CircuitBreakerGateway(gateway, settings.breaker, clock),
+  inject: [MessageGateway, DispatchSettings, Clock],
+};
 
 /**
  * The use cases. The ports they need (MessageRepository, MessageGateway, SentMessageCache, Clock,
@@ -27,7 +39,11 @@ export class ApplicationModule {
   /** Everything: the API's use cases and the scheduler that sends. */
   static forDispatcher(settings: DispatchSettings): DynamicModule {
     const providers = [...messageUseCases, ...dispatchUseCases];
-    return { module: ApplicationModule, providers: [{ provide: DispatchSettings, useValue: settings }, ...providers], exports: providers };
+    return {
+      module: ApplicationModule,
+      providers: [{ provide: DispatchSettings, useValue: settings }, breakerGateway, ...providers],
+      exports: [...providers, CircuitBreakerGateway],
+    };
   }
 
   /** Only the message use cases, without the scheduler (for one-off commands such as seed). */

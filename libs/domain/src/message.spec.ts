@@ -23,6 +23,7 @@ function message(status: MessageStatus = 'sending', attemptCount = 0, overrides:
     expiresAt: null,
     replayCount: 0,
     claimToken: status === 'sending' ? 'claim-1' : null,
+    requestStartedAt: null,
     createdAt: NOW,
     updatedAt: NOW,
     ...overrides,
@@ -139,6 +140,28 @@ describe(Message.name, () => {
       const pending = message('pending');
       pending.markSending(NOW);
       expect(pending.claimToken).toEqual(expect.any(String));
+    });
+
+    it('keeps "claimed" and "request started" apart: a claim starts with no request under way', () => {
+      const claimed = message('pending', 0, { requestStartedAt: at(-60_000) });
+      claimed.markSending(NOW, 'token-a');
+      expect(claimed.requestStartedAt).toBeNull();
+
+      claimed.markRequestStarted(at(10));
+      expect(claimed).toMatchObject({ status: 'sending', requestStartedAt: at(10) });
+      expect(() => claimed.markRequestStarted(at(20))).toThrow(IllegalTransitionError);
+      expect(() => message('pending').markRequestStarted(NOW)).toThrow(IllegalTransitionError);
+    });
+
+    it('hands a claim back as it was while its request has not started, and never after', () => {
+      const retried = message('sending', 2, { nextAttemptAt: at(-5), failureReason: 'gateway answered 503' });
+      retried.releaseClaim(at(10));
+      expect(retried).toMatchObject({ status: 'pending', claimToken: null, attemptCount: 2, nextAttemptAt: at(-5), failureReason: 'gateway answered 503', updatedAt: at(10) });
+
+      const started = message('sending');
+      started.markRequestStarted(NOW);
+      expect(() => started.releaseClaim(at(10))).toThrow(IllegalTransitionError);
+      expect(() => message('sent').releaseClaim(NOW)).toThrow(IllegalTransitionError);
     });
   });
 

@@ -30,6 +30,11 @@ export interface MessageProps {
   replayCount: number;
   /** The claim a sender holds while the message is `sending`: its fencing token. */
   claimToken: string | null;
+  /**
+   * When its last request was let go out (null while merely claimed): a `sending` message without
+   * it cannot have reached the gateway.
+   */
+  requestStartedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,12 +43,13 @@ export interface MessageProps {
  * An outbound SMS and its delivery state. State changes are methods that refuse illegal
  * transitions; the repository persists whatever state the methods leave behind.
  *
- *   pending --claim--> sending --accepted--> sent
- *                         |--retryable, attempts left--> pending (nextAttemptAt)
- *                         |--retryable, none left; rejected--> failed
- *                         |--timeout / dropped connection / lease lost--> unknown (hold)
- *                         |                                           \\-> pending (resend)
- *   pending --invalid row--> failed          pending --expiresAt passed--> expired
+ *   pending --claim--> sending, claimed --request started--> sending, in flight
+ *      ^                    |                                          |--accepted--> sent
+ *      |--released, or lease ran out before the request started       |--retryable, attempts left--> pending (nextAttemptAt)
+ *                           |                                          |--retryable, none left; rejected--> failed
+ *                           |--invalid row--> failed                   |--timeout / dropped connection / lease lost--> unknown (hold)
+ *                           |--expiresAt passed--> expired             \-------------------------------------------> pending (resend)
+ *   pending --expiresAt passed--> expired
  *   failed | unknown | expired --replay--> pending (fresh attempt budget)
  */
 export class Message {
@@ -92,6 +98,9 @@ export class Message {
   get claimToken(): string | null {
     return this.props.claimToken;
   }
+  get requestStartedAt(): Date | null {
+    return this.props.requestStartedAt;
+  }
   get createdAt(): Date {
     return this.props.createdAt;
   }
@@ -117,7 +126,21 @@ export class Message {
 
   markSending(now: Date, claimToken = `claim-${now.getTime()}`): void {
     this.requireStatus(['pending'], 'be claimed');
-    this.props = { ...this.props, status: 'sending', claimToken, updatedAt: now };
+    this.props = { ...this.props, status: 'sending', claimToken, requestStartedAt: null, updatedAt: now };
+  }
+
+  /** Its request is about to go out: from here on, losing the sender leaves it in doubt. */
+  markRequestStarted(now: Date): void {
+    this.requireStatus(['sending'], 'start its request');
+    if (this.props.requestStartedAt !== null) throw new IllegalTransitionError(this.props.id, 'sending', 'start a second request in one claim');
+    this.props = { ...this.props, requestStartedAt: now };
+  }
+
+  /** Claimed but its request never started: back to the queue as it was, no attempt counted. */
+  releaseClaim(now: Date): void {
+    this.requireStatus(['sending'], 'be released');
+    if (this.props.requestStartedAt !== null) throw new IllegalTransitionError(this.props.id, 'sending', 'be released after its request started');
+    this.props = { ...this.props, status: 'pending', claimToken: null, updatedAt: now };
   }
 
   /** A claimed row that breaks the rules: failed without any attempt. */

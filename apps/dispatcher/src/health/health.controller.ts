@@ -37,7 +37,7 @@ export class HealthController {
     return this.health.check([
       () => {
         const dispatcher = this.indicators.check('dispatcher');
-        return this.scheduler.isDraining ? dispatcher.down({ message: 'shutting down' }) : dispatcher.up();
+        return this.scheduler.snapshot().draining ? dispatcher.down({ message: 'shutting down' }) : dispatcher.up();
       },
       () => this.database.pingCheck('database', { connection: this.dataSource, timeout: 1_500 }),
       () =>

@@ -1,14 +1,25 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { CreateMessage, GetMessage, GetMessageStats, ListMessages, ListSentMessages, ReplayMessage, ReplayMessages } from '@app/application';
-import { REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { CreateMessage, CreateMessages, GetMessage, GetMessageStats, ListMessages, ListSentMessages, MAX_BATCH_MESSAGES, ReplayMessage, ReplayMessages } from '@app/application';
+import { DEFAULT_MAX_CONTENT_LENGTH, REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
 import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { parseBatchItem } from './batch-item.js';
+import { batchBodyLimit } from './body-parsing.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
+import { CreatedItemDto, CreateMessagesDto, CreateMessagesQueryDto, CreateMessagesResultDto, RefusedItemDto } from './dto/create-messages.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
 import { AttemptDto, MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, ReplayDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
 import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
 import { ErrorBody } from './error-body.js';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters');
+  }
+}
 
 @ApiTags('messages')
 @ApiSecurity(API_KEY_SCHEME)
@@ -18,6 +29,7 @@ import { ErrorBody } from './error-body.js';
 export class MessagesController {
   constructor(
     private readonly createMessage: CreateMessage,
+    private readonly createMessages: CreateMessages,
     private readonly getMessage: GetMessage,
     private readonly listMessages: ListMessages,
     private readonly listSentMessages: ListSentMessages,
@@ -43,9 +55,7 @@ export class MessagesController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageDto> {
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 255 visible ASCII characters');
-    }
+    checkIdempotencyKey(idempotencyKey);
     const { message, replayed } = await this.createMessage.execute({
       phoneNumber: body.phoneNumber,
       content: body.content,
@@ -55,6 +65,48 @@ export class MessagesController {
     });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return MessageDto.from(message);
+  }
+
+  // A static path, declared before the :id routes (which take GET and POST .../:id/replay only).
+  @Post('batch')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: `Queue 1 to ${MAX_BATCH_MESSAGES} messages in one request`,
+    description:
+      'Each item has the fields and rules of a single create. By default the valid items are created and each bad item gets ' +
+      'its own error (the one a single create of it would get); with atomic=true one bad item refuses the whole batch. ' +
+      `The body may be up to ${MAX_BATCH_MESSAGES} × (256 + 6 × MESSAGE_MAX_LENGTH) bytes (${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB with the default ${DEFAULT_MAX_CONTENT_LENGTH}).`,
+  })
+  @ApiExtraModels(CreatedItemDto, RefusedItemDto)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); with another body it is a 422. Separate from the keys of single creates',
+  })
+  @ApiCreatedResponse({
+    type: CreateMessagesResultDto,
+    description: 'One result per item, in request order; or (header Idempotent-Replayed: true) the answer an earlier request with the same Idempotency-Key got',
+  })
+  @ApiBadRequestResponse({
+    type: ErrorBody,
+    description: `Not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, invalid JSON, a bad atomic or Idempotency-Key; or, with atomic=true, any bad item (details name each, e.g. messages[3].phoneNumber)`,
+  })
+  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'Idempotency-Key already used with a different batch' })
+  @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'Body over the batch limit (see above)' })
+  async createMany(
+    @Body() body: CreateMessagesDto,
+    @Query() query: CreateMessagesQueryDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CreateMessagesResultDto> {
+    checkIdempotencyKey(idempotencyKey);
+    const { results, created, failed, replayed } = await this.createMessages.execute({
+      items: body.messages.map(parseBatchItem),
+      atomic: query.atomic === 'true',
+      idempotencyKey: idempotencyKey ?? null,
+    });
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return { results, created, failed };
   }
 
   @Post('replay')

@@ -1,11 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import type { DispatchScheduler, GetMessageStats, GetQueueLag, TickReport } from '@app/application';
+import { CircuitBreakerGateway, type DispatchScheduler, type GetMessageStats, type GetQueueLag, type SchedulerSnapshot, type TickReport } from '@app/application';
 import { AppConfig } from '@app/infrastructure';
 import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
 import { StateGauges } from './state-gauges.js';
-import { tickReport } from '../../../../test/support/fakes.js';
+import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { FakeMessageGateway, gatewayResult, tickReport } from '../../../../test/support/fakes.js';
 
 const report = (overrides: Partial<TickReport> = {}): TickReport => tickReport(new Date(), { durationMs: 40, ...overrides });
 
@@ -26,12 +27,13 @@ describe(PrometheusDispatchMetrics.name, () => {
   });
 
   it('counts messages a tick claimed but did not send, by reason', async () => {
-    sut.tickFinished(report({ claimed: 6, invalid: 1, expired: 2, dropped: 3 }));
-    sut.tickFinished(report({ claimed: 1, invalid: 1 }));
+    sut.tickFinished(report({ claimed: 10, invalid: 1, expired: 2, dropped: 3, released: 4 }));
+    sut.tickFinished(report({ claimed: 2, invalid: 1, released: 1 }));
 
     expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'invalid' })).toBe(2);
     expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'expired' })).toBe(2);
     expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'dropped' })).toBe(3);
+    expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason: 'released' })).toBe(5);
     expect(await value(registry, 'dispatcher_ticks_total', { result: 'completed' })).toBe(2);
   });
 
@@ -41,6 +43,12 @@ describe(PrometheusDispatchMetrics.name, () => {
     expect(await value(registry, 'dispatcher_ticks_total', { result: 'skipped' })).toBe(1);
     expect(await value(registry, 'dispatcher_ticks_total', { result: 'completed' })).toBe(0);
     expect(await value(registry, 'dispatcher_tick_duration_seconds', { le: '+Inf' })).toBe(1);
+  });
+
+  it('shows every not-sent reason from the first scrape, at zero', async () => {
+    for (const reason of ['invalid', 'expired', 'dropped', 'released']) {
+      expect(await value(registry, 'dispatcher_messages_not_sent_total', { reason })).toBe(0);
+    }
   });
 
   it('counts failed scheduler steps', async () => {
@@ -62,6 +70,8 @@ describe(PrometheusDispatchMetrics.name, () => {
 });
 
 describe(StateGauges.name, () => {
+  const FAILURES = 7;
+  const COOLDOWN_MS = 30_000;
   const config = AppConfig.fromEnv({
     DATABASE_URL: 'postgres://u:p@localhost:5432/db',
     WEBHOOK_URL: 'http://gateway.local/webhook',
@@ -69,17 +79,31 @@ describe(StateGauges.name, () => {
     API_KEYS: 'metrics-spec-key-0123456789',
     INSTANCE_ID: 'replica-a',
   });
-  let snapshot: ReturnType<DispatchScheduler['snapshot']>;
+  let snapshot: SchedulerSnapshot;
   let statsFail: boolean;
+  let clock: FakeClock;
+  let gateway: FakeMessageGateway;
+  let breaker: CircuitBreakerGateway;
   let registry: Registry;
+
+  /** Sends `n` messages the gateway does not answer, as the dispatch path would. */
+  const failSends = async (n: number) => {
+    for (let i = 0; i < n; i += 1) {
+      gateway.answer(gatewayResult.unknown());
+      await breaker.send({ to: '+905551111111', content: 'hello', idempotencyKey: `m-${i}` });
+    }
+  };
 
   beforeAll(() => {
     Logger.overrideLogger(false);
   });
 
   beforeEach(() => {
-    snapshot = { running: true, isLeader: false, draining: true, breaker: { state: 'half-open', consecutiveFailures: 7, openedAt: null, probeAt: null } };
+    snapshot = { running: true, isLeader: false, draining: true, tickInProgress: false, nextStepAt: null, clusterLastTickAt: null };
     statsFail = false;
+    clock = new FakeClock();
+    gateway = new FakeMessageGateway();
+    breaker = new CircuitBreakerGateway(gateway, { failures: FAILURES, cooldownMs: COOLDOWN_MS }, clock);
     registry = new Registry();
     const scheduler = { snapshot: () => snapshot } as unknown as DispatchScheduler;
     const stats = {
@@ -89,23 +113,43 @@ describe(StateGauges.name, () => {
       },
     } as unknown as GetMessageStats;
     const lag = { execute: async () => ({ oldestDueSince: new Date(), oldestDueAgeSeconds: 42.5 }) } as unknown as GetQueueLag;
-    new StateGauges(registry, scheduler, stats, lag, config);
+    new StateGauges(registry, scheduler, breaker, stats, lag, config);
   });
 
-  it('reads the scheduler, the breaker and the queue at scrape time', async () => {
+  it('reads the scheduler and the queue at scrape time', async () => {
     expect(await value(registry, 'dispatcher_scheduler_running')).toBe(1);
     expect(await value(registry, 'dispatcher_scheduler_leader')).toBe(0);
     expect(await value(registry, 'dispatcher_scheduler_draining')).toBe(1);
-    expect(await value(registry, 'dispatcher_breaker_state')).toBe(1);
-    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(7);
     expect(await value(registry, 'dispatcher_messages', { status: 'pending' })).toBe(2);
     expect(await value(registry, 'dispatcher_oldest_pending_age_seconds')).toBe(42.5);
 
-    snapshot = { ...snapshot, isLeader: true, draining: false, breaker: { ...snapshot.breaker, state: 'open' } };
+    snapshot = { ...snapshot, running: false, isLeader: true, draining: false };
 
+    expect(await value(registry, 'dispatcher_scheduler_running')).toBe(0);
     expect(await value(registry, 'dispatcher_scheduler_leader')).toBe(1);
     expect(await value(registry, 'dispatcher_scheduler_draining')).toBe(0);
+  });
+
+  it('reads the breaker from the gateway it guards: closed, open, then half-open', async () => {
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(0);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(0);
+
+    await failSends(FAILURES - 1);
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(0);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(FAILURES - 1);
+
+    await failSends(1);
     expect(await value(registry, 'dispatcher_breaker_state')).toBe(2);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(FAILURES);
+
+    await clock.advance(COOLDOWN_MS);
+    expect(breaker.admit(10)).toBe(1);
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(1);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(FAILURES);
+
+    await breaker.send({ to: '+905551111111', content: 'hello', idempotencyKey: 'probe' });
+    expect(await value(registry, 'dispatcher_breaker_state')).toBe(0);
+    expect(await value(registry, 'dispatcher_breaker_consecutive_failures')).toBe(0);
   });
 
   it('keeps the last queue counts and still answers when the database does not', async () => {

@@ -6,7 +6,7 @@ import type { AttemptOutcome } from '@app/domain';
 /** Gateway latency buckets, in seconds: from a fast 202 to WEBHOOK_TIMEOUT_MS's default of 10 s. */
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const TICK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const NOT_SENT = ['invalid', 'expired', 'dropped'] as const;
+const NOT_SENT = ['invalid', 'expired', 'dropped', 'released'] as const;
 
 /** The dispatcher's events as Prometheus series, in the app's own registry. */
 @Injectable()
@@ -38,7 +38,7 @@ export class PrometheusDispatchMetrics extends DispatchMetrics {
     this.ticks = new Counter({ name: 'dispatcher_ticks_total', help: 'Ticks run by this replica: completed, or skipped because the circuit breaker is open', labelNames: ['result'], registers });
     this.notSent = new Counter({
       name: 'dispatcher_messages_not_sent_total',
-      help: 'Claimed messages not sent: invalid (failed without a call), expired (deadline passed), dropped (claim lost before the call)',
+      help: 'Claimed messages not sent: invalid (failed without a call), expired (deadline passed), dropped (claim lost before the call), released (handed back unsent: breaker opened, stop or shutdown mid-batch)',
       labelNames: ['reason'],
       registers,
     });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
-import { DispatchScheduler, GetMessageStats, GetQueueLag } from '@app/application';
+import { CircuitBreakerGateway, DispatchScheduler, GetMessageStats, GetQueueLag } from '@app/application';
 import { MESSAGE_STATUSES } from '@app/domain';
 import { AppConfig } from '@app/infrastructure';
 import { APP_VERSION } from '../version/app-version.js';
@@ -16,7 +16,7 @@ const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 export class StateGauges {
   private readonly logger = new Logger(StateGauges.name);
 
-  constructor(registry: Registry, scheduler: DispatchScheduler, stats: GetMessageStats, lag: GetQueueLag, config: AppConfig) {
+  constructor(registry: Registry, scheduler: DispatchScheduler, breaker: CircuitBreakerGateway, stats: GetMessageStats, lag: GetQueueLag, config: AppConfig) {
     const registers = [registry];
     const snapshot = () => scheduler.snapshot();
     const flag = (name: string, help: string, read: () => boolean) =>
@@ -36,7 +36,7 @@ export class StateGauges {
       help: 'Circuit breaker in front of the gateway on this replica: 0 closed, 1 half-open (probing), 2 open (not sending)',
       registers,
       collect() {
-        this.set(BREAKER_STATES[snapshot().breaker.state]);
+        this.set(BREAKER_STATES[breaker.status().state]);
       },
     });
     new Gauge({
@@ -44,7 +44,7 @@ export class StateGauges {
       help: 'Gateway failures in a row seen by this replica (0 after any answer that proves the gateway works)',
       registers,
       collect() {
-        this.set(snapshot().breaker.consecutiveFailures);
+        this.set(breaker.status().consecutiveFailures);
       },
     });
     new Gauge({ name: 'dispatcher_dispatch_interval_seconds', help: 'DISPATCH_INTERVAL_MS, in seconds: the cadence of ticks', registers }).set(config.dispatch.intervalMs / 1000);

@@ -1,20 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { type Alert, LEASE_LOST } from '@app/domain';
+import { LEASE_LOST, type SendStep } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
-import {
-  deferred,
-  FakeMessageGateway,
-  FakeMessageRepository,
-  FakeSentMessageCache,
-  gatewayResult,
-  RecordingAlertNotifier,
-  settle,
-  SoloLeadership,
-  tickReport,
-} from '../../../../test/support/fakes.js';
+import { FakeMessageGateway, FakeMessageRepository, FakeSentMessageCache, gatewayResult, settle, SoloLeadership, tickReport } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
-import { DispatchBatch, type TickReport, withoutContent } from './dispatch-batch.use-case.js';
+import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
+import { DispatchBatch } from './dispatch-batch.use-case.js';
+import type { TickReport } from './tick-report.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms);
@@ -46,17 +38,43 @@ const within = (from: Date, ceilingMs: number) => ({
   toString: () => `a Date within ${ceilingMs} ms after ${from.toISOString()}`,
 });
 
+/**
+ * The fake repository, keeping every pipeline statement it was given and checking, at each one,
+ * the promise of the pipeline: rows whose request started and whose outcome is not recorded are
+ * never more than the concurrency.
+ */
+class ObservedRepository extends FakeMessageRepository {
+  readonly steps: SendStep[] = [];
+  mostInDoubt = 0;
+  private failures: unknown[] = [];
+
+  failNextWriteWith(error: unknown): void {
+    this.failures.push(error);
+  }
+
+  override async recordAndStart(step: SendStep): Promise<string[]> {
+    if (this.failures.length > 0) throw this.failures.shift();
+    this.steps.push(step);
+    const started = await super.recordAndStart(step);
+    const inDoubt = this.all().filter((m) => m.status === 'sending' && m.requestStartedAt !== null).length;
+    this.mostInDoubt = Math.max(this.mostInDoubt, inDoubt);
+    return started;
+  }
+}
+
 describe(DispatchBatch.name, () => {
   let clock: FakeClock;
-  let messages: FakeMessageRepository;
+  let messages: ObservedRepository;
   let gateway: FakeMessageGateway;
+  let breaker: CircuitBreakerGateway;
   let cache: FakeSentMessageCache;
   let leadership: SoloLeadership;
-  let alerts: RecordingAlertNotifier;
   let sut: DispatchBatch;
 
   const build = (overrides: Partial<DispatchSettings> = {}) => {
-    sut = new DispatchBatch(messages, gateway, cache, clock, leadership, alerts, settingsWith(overrides));
+    const settings = settingsWith(overrides);
+    breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
+    sut = new DispatchBatch(messages, breaker, cache, clock, leadership, settings);
   };
 
   beforeAll(() => {
@@ -65,11 +83,10 @@ describe(DispatchBatch.name, () => {
 
   beforeEach(() => {
     clock = new FakeClock(NOW);
-    messages = new FakeMessageRepository(clock);
+    messages = new ObservedRepository(clock);
     gateway = new FakeMessageGateway();
     cache = new FakeSentMessageCache();
     leadership = new SoloLeadership();
-    alerts = new RecordingAlertNotifier();
     build();
   });
 
@@ -80,7 +97,7 @@ describe(DispatchBatch.name, () => {
       messages.seed({ phoneNumber: '+905553333333', content: 'third' }),
     ];
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(gateway.received).toEqual([
       { to: '+905551111111', content: 'first', idempotencyKey: first.id },
@@ -105,7 +122,7 @@ describe(DispatchBatch.name, () => {
   it('never claims a message whose deadline has passed', async () => {
     const overdue = messages.seed({ expiresAt: NOW });
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(gateway.received).toEqual([]);
     expect(report.claimed).toBe(0);
@@ -122,7 +139,7 @@ describe(DispatchBatch.name, () => {
       gatewayResult.unknown('no answer from the gateway in time (timeout of 10000ms exceeded)'),
     );
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(messages.get(accepted.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-accepted', sentAt: NOW, attemptCount: 1, failureReason: null });
     expect(messages.get(retryable.id)).toMatchObject({
@@ -152,7 +169,7 @@ describe(DispatchBatch.name, () => {
     const last = messages.seed({ attemptCount: 4 });
     gateway.answer(gatewayResult.retryable(503), gatewayResult.retryable(503));
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(messages.get(third.id)).toMatchObject({ status: 'pending', attemptCount: 3, nextAttemptAt: within(NOW, 4_000) });
     expect(messages.get(last.id)).toMatchObject({ status: 'failed', attemptCount: 5, failureReason: 'gave up after 5 attempts: gateway answered 503' });
@@ -167,7 +184,7 @@ describe(DispatchBatch.name, () => {
     const valid2 = messages.seed({ content: 'two' });
     const untouched = messages.seed({ content: 'three' });
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([valid1.id, valid2.id]);
     expect(messages.get(badPhone.id)).toMatchObject({ status: 'failed', attemptCount: 0, failureReason: expect.stringMatching(/^invalid message: phoneNumber must be in E\.164/) });
@@ -184,7 +201,7 @@ describe(DispatchBatch.name, () => {
     build({ maxContentLength: 5 });
     const long = messages.seed({ content: 'sixsix' });
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(gateway.received).toEqual([]);
     expect(messages.get(long.id).failureReason).toBe('invalid message: content must be at most 5 characters (got 6)');
@@ -197,7 +214,7 @@ describe(DispatchBatch.name, () => {
     messages.seed({ status: 'unknown' });
     messages.seed({ status: 'expired' });
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(gateway.received).toEqual([]);
     expect(messages.attempts).toEqual([]);
@@ -221,7 +238,7 @@ describe(DispatchBatch.name, () => {
     gateway.answer(gatewayResult.accepted('gw-1'));
     cache.rejectPutsWith(new Error('redis down'));
 
-    await expect(sut.execute()).resolves.toMatchObject({ claimed: 1, sent: 1 });
+    await expect(sut.execute()).resolves.toMatchObject({ report: { claimed: 1, sent: 1 } });
 
     expect(messages.get(message.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-1' });
     expect(messages.attempts).toHaveLength(1);
@@ -232,7 +249,7 @@ describe(DispatchBatch.name, () => {
     const [broken, fine] = [messages.seed(), messages.seed()];
     gateway.throwOnNext(new Error('socket hang up')).answer(gatewayResult.accepted('gw-2'));
 
-    const report = await sut.execute();
+    const { report } = await sut.execute();
 
     expect(messages.get(broken.id)).toMatchObject({ status: 'unknown', attemptCount: 1, failureReason: 'outcome unknown: gateway client error: socket hang up' });
     expect(messages.attempts[0]).toMatchObject({ messageId: broken.id, outcome: 'unknown', statusCode: null });
@@ -253,7 +270,7 @@ describe(DispatchBatch.name, () => {
     await clock.advance(1_500);
     first.resolve(gatewayResult.accepted('gw-a'));
     second.resolve(gatewayResult.retryable(500));
-    const report = await running;
+    const { report } = await running;
 
     const finished = at(1_500);
     expect(messages.get(a.id)).toMatchObject({ status: 'sent', sentAt: finished });
@@ -274,7 +291,7 @@ describe(DispatchBatch.name, () => {
         expect(gateway.received.map((s) => s.idempotencyKey)).toEqual(seeded.slice(0, i + 1).map((m) => m.id));
         held[i].resolve(gatewayResult.accepted(`gw-${i}`));
       }
-      const report = await running;
+      const { report } = await running;
 
       expect(gateway.maxInFlight).toBe(1);
       expect(report).toMatchObject({ claimed: 3, sent: 3 });
@@ -296,7 +313,7 @@ describe(DispatchBatch.name, () => {
 
       held[0].resolve(gatewayResult.accepted());
       held[2].resolve(gatewayResult.accepted());
-      await expect(running).resolves.toMatchObject({ claimed: 3, sent: 3 });
+      await expect(running).resolves.toMatchObject({ report: { claimed: 3, sent: 3 } });
       expect(gateway.maxInFlight).toBe(2);
     });
   });
@@ -312,7 +329,7 @@ describe(DispatchBatch.name, () => {
       await settle();
       await clock.advance(1_000);
       held.resolve(gatewayResult.accepted('gw-1'));
-      const report = await running;
+      const { report } = await running;
 
       expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
       expect(messages.get(late.id)).toMatchObject({ status: 'expired', attemptCount: 0, failureReason: 'expired before it could be sent' });
@@ -337,7 +354,7 @@ describe(DispatchBatch.name, () => {
       await running;
     });
 
-    it('drops a message whose claim was lost before its turn (lease ran out), and lets the late answer of the other settle it', async () => {
+    it('drops a message whose claim was lost before its turn (lease ran out: pending again), and lets the late answer of the other settle it', async () => {
       build({ concurrency: 1, leaseMs: 5_000 });
       const [slow, waiting] = [messages.seed(), messages.seed()];
       const held = gateway.holdNext();
@@ -345,13 +362,15 @@ describe(DispatchBatch.name, () => {
       const running = sut.execute();
       await settle();
       await clock.advance(6_000);
-      await expect(messages.releaseAbandonedClaims(clock.now(), 'hold')).resolves.toBe(2);
+      // The sweep parks the one whose request started, and queues again the one that never started.
+      await expect(messages.releaseAbandonedClaims(clock.now(), 'hold')).resolves.toEqual({ requeued: 1, inDoubt: 1 });
+      expect(messages.get(slow.id)).toMatchObject({ status: 'unknown', failureReason: LEASE_LOST });
       held.resolve(gatewayResult.accepted('gw-late'));
-      const report = await running;
+      const { report } = await running;
 
       expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([slow.id]);
       expect(messages.get(slow.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-late' });
-      expect(messages.get(waiting.id)).toMatchObject({ status: 'unknown', failureReason: LEASE_LOST, attemptCount: 0 });
+      expect(messages.get(waiting.id)).toMatchObject({ status: 'pending', claimToken: null, attemptCount: 0 });
       expect(report).toMatchObject({ claimed: 2, sent: 1, dropped: 1, unknown: 0, failed: 0 });
     });
 
@@ -365,7 +384,7 @@ describe(DispatchBatch.name, () => {
       await clock.advance(6_000);
       await messages.releaseAbandonedClaims(clock.now(), 'resend');
       held.resolve(gatewayResult.accepted());
-      const report = await running;
+      const { report } = await running;
 
       expect(gateway.received).toHaveLength(1);
       expect(messages.get(waiting.id)).toMatchObject({ status: 'pending', claimToken: null });
@@ -379,7 +398,7 @@ describe(DispatchBatch.name, () => {
       const message = messages.seed();
       gateway.answer(gatewayResult.unknown('timeout of 10000ms exceeded'));
 
-      const report = await sut.execute();
+      const { report } = await sut.execute();
       await clock.advance(3_600_000);
       await sut.execute();
 
@@ -393,7 +412,7 @@ describe(DispatchBatch.name, () => {
       const message = messages.seed();
       gateway.answer(gatewayResult.unknown('timeout of 10000ms exceeded'), gatewayResult.accepted('gw-2'));
 
-      const first = await sut.execute();
+      const { report: first } = await sut.execute();
       expect(messages.get(message.id)).toMatchObject({ status: 'pending', attemptCount: 1, nextAttemptAt: within(NOW, 1_000) });
       expect(first).toMatchObject({ unknown: 0, retried: 1 });
 
@@ -402,6 +421,151 @@ describe(DispatchBatch.name, () => {
 
       expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([message.id, message.id]);
       expect(messages.get(message.id)).toMatchObject({ status: 'sent', attemptCount: 2, gatewayMessageId: 'gw-2' });
+    });
+  });
+
+  describe('pipeline', () => {
+    it('keeps every slot busy while one request is slow: the others go on past it', async () => {
+      build({ batchSize: 6, concurrency: 2 });
+      const seeded = Array.from({ length: 6 }, () => messages.seed());
+      const slow = gateway.holdNext();
+
+      const running = sut.execute();
+      await settle();
+      await settle();
+
+      // The slow one holds one slot; the other slot sent the remaining five one after another.
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual(seeded.map((m) => m.id));
+      expect(messages.all().map((m) => m.status)).toEqual(['sending', 'sent', 'sent', 'sent', 'sent', 'sending']);
+      slow.resolve(gatewayResult.accepted('gw-slow'));
+      const { report } = await running;
+
+      expect(messages.get(seeded[0].id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-slow' });
+      expect(report).toMatchObject({ claimed: 6, sent: 6 });
+      expect(gateway.maxInFlight).toBe(2);
+    });
+
+    it('marks each group "request started" in one statement that also records the outcomes finished before it', async () => {
+      build({ batchSize: 3, concurrency: 1 });
+      const [a, b, c] = [messages.seed(), messages.seed(), messages.seed()];
+
+      await sut.execute();
+
+      expect(messages.steps.map((s) => ({ start: s.start.map((x) => x.id), outcomes: s.outcomes.map((o) => o.message.id) }))).toEqual([
+        { start: [a.id], outcomes: [] },
+        { start: [b.id], outcomes: [a.id] },
+        { start: [c.id], outcomes: [b.id] },
+        { start: [], outcomes: [c.id] },
+      ]);
+      expect(messages.all().map((m) => m.requestStartedAt)).toEqual([NOW, NOW, NOW]);
+    });
+
+    it('starts as many rows in one statement as there are free slots', async () => {
+      build({ batchSize: 10, concurrency: 4 });
+      for (let i = 0; i < 10; i += 1) messages.seed();
+
+      const { report } = await sut.execute();
+
+      expect(report).toMatchObject({ claimed: 10, sent: 10 });
+      expect(messages.steps[0].start).toHaveLength(4);
+      const started = messages.steps.flatMap((s) => s.start.map((x) => x.id));
+      expect(new Set(started).size).toBe(10);
+      expect(messages.steps.length).toBeLessThan(10);
+    });
+
+    it('never leaves more rows in doubt than DISPATCH_CONCURRENCY, whatever the latencies', async () => {
+      build({ batchSize: 40, concurrency: 3 });
+      for (let i = 0; i < 40; i += 1) messages.seed();
+      gateway.answer(...Array.from({ length: 40 }, (_, i) => (i % 7 === 0 ? gatewayResult.unknown() : gatewayResult.accepted())));
+
+      const { report } = await sut.execute();
+
+      expect(report).toMatchObject({ claimed: 40, sent: 34, unknown: 6 });
+      expect(messages.mostInDoubt).toBeLessThanOrEqual(3);
+      expect(messages.mostInDoubt).toBeGreaterThan(0);
+    });
+
+    it('caches the receipts of one write with one call', async () => {
+      build({ batchSize: 3, concurrency: 3 });
+      messages.seed();
+      messages.seed();
+      messages.seed();
+
+      await sut.execute();
+
+      expect(cache.puts).toHaveLength(3);
+      expect(cache.batches.reduce((sum, n) => sum + n, 0)).toBe(3);
+      expect(cache.batches.length).toBeLessThanOrEqual(messages.steps.length);
+    });
+
+    it('writes outcomes after FLUSH delay while every slot waits on a slow request', async () => {
+      build({ batchSize: 2, concurrency: 2 });
+      const [fast, slow] = [messages.seed(), messages.seed()];
+      gateway.answer(gatewayResult.accepted('gw-fast'));
+      const held = gateway.holdNext();
+
+      const running = sut.execute();
+      await settle();
+      expect(messages.get(fast.id).status).toBe('sending');
+      await clock.advance(25);
+
+      expect(messages.get(fast.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-fast' });
+      held.resolve(gatewayResult.accepted());
+      await running;
+      expect(messages.get(slow.id).status).toBe('sent');
+    });
+
+    it('tries a failed write again, so that a database hiccup after the sends loses no outcome', async () => {
+      build({ batchSize: 1, concurrency: 1 });
+      const message = messages.seed();
+      gateway.answer(gatewayResult.accepted('gw-1'));
+
+      const running = sut.execute();
+      await settle();
+      messages.failNextWriteWith(new Error('connection terminated'));
+      await clock.advance(250);
+      const { report } = await running;
+
+      expect(report).toMatchObject({ sent: 1 });
+      expect(messages.get(message.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-1' });
+    });
+
+    it('sends nothing of a group whose start cannot be written, and hands the rows back', async () => {
+      build({ batchSize: 3, concurrency: 3 });
+      const seeded = [messages.seed(), messages.seed(), messages.seed()];
+      for (let i = 0; i < 4; i += 1) messages.failNextWriteWith(new Error('database is down'));
+
+      const running = sut.execute();
+      for (let retry = 0; retry < 4; retry += 1) {
+        await settle();
+        await clock.advance(1_000);
+      }
+      const { report } = await running;
+
+      expect(gateway.received).toEqual([]);
+      expect(report).toMatchObject({ claimed: 3, sent: 0, released: 3 });
+      expect(seeded.map((m) => messages.get(m.id))).toEqual(seeded.map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })));
+    });
+
+    it('stops starting groups when asked to stop, lets the request in flight finish and hands the rest back', async () => {
+      build({ batchSize: 3, concurrency: 1 });
+      const [first, second, third] = [messages.seed(), messages.seed(), messages.seed()];
+      const held = gateway.holdNext();
+      const stop = new AbortController();
+
+      const running = sut.execute({ signal: stop.signal });
+      await settle();
+      stop.abort();
+      await settle();
+      // Handed back at once, while the request in flight still waits for its answer.
+      expect([second, third].map((m) => messages.get(m.id).status)).toEqual(['pending', 'pending']);
+      held.resolve(gatewayResult.accepted('gw-1'));
+      const { report } = await running;
+
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
+      expect(messages.get(first.id).status).toBe('sent');
+      expect([second, third].map((m) => messages.get(m.id))).toEqual([second, third].map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })));
+      expect(report).toMatchObject({ claimed: 3, sent: 1, released: 2 });
     });
   });
 
@@ -418,41 +582,12 @@ describe(DispatchBatch.name, () => {
       return sut.execute();
     };
 
-    it('opens after the configured number of consecutive failures and alerts once', async () => {
-      await failTwice();
+    it('reports the opening once, with the last error', async () => {
+      const { breakerOpened } = await failTwice();
 
-      expect(sut.breakerStatus()).toMatchObject({ state: 'open', consecutiveFailures: 2, openedAt: NOW, probeAt: at(60_000) });
-      expect(alerts.alerts).toEqual([
-        {
-          kind: 'breaker-opened',
-          message: expect.stringContaining('failed 2 times in a row'),
-          instanceId: leadership.instanceId,
-          at: NOW,
-          details: expect.objectContaining({ state: 'open', consecutiveFailures: 2, lastError: 'no answer from the gateway in time' }),
-        },
-      ]);
-
+      expect(breakerOpened).toEqual({ state: 'open', consecutiveFailures: 2, openedAt: NOW, probeAt: at(60_000), lastError: 'no answer from the gateway in time' });
       await clock.advance(10_000);
-      await sut.execute();
-      await clock.advance(10_000);
-      await sut.execute();
-      expect(alerts.alerts).toHaveLength(1);
-    });
-
-    it('does not wait for a slow alert receiver before ending the tick', async () => {
-      const hanging = deferred();
-      alerts = new (class extends RecordingAlertNotifier {
-        override async notify(alert: Alert): Promise<void> {
-          await super.notify(alert);
-          await hanging.promise;
-        }
-      })();
-      build({ batchSize: 2, breaker: { failures: 2, cooldownMs: 60_000 } });
-
-      await expect(failTwice()).resolves.toMatchObject({ claimed: 2, unknown: 2 });
-
-      expect(alerts.alerts.map((a) => a.kind)).toEqual(['breaker-opened']);
-      hanging.resolve();
+      await expect(sut.execute()).resolves.toMatchObject({ breakerOpened: null });
     });
 
     it('skips ticks while open, without claiming anything', async () => {
@@ -460,11 +595,24 @@ describe(DispatchBatch.name, () => {
       const fresh = messages.seed();
       await clock.advance(30_000);
 
-      const report = await sut.execute();
+      const { report } = await sut.execute();
 
       expect(report).toEqual(emptyReport({ startedAt: at(30_000), skipped: 'breaker-open' }));
       expect(gateway.received).toHaveLength(2);
       expect(messages.get(fresh.id)).toMatchObject({ status: 'pending', claimToken: null });
+    });
+
+    it('stops the batch when it opens mid-batch and hands the unsent rows back, no attempt counted', async () => {
+      build({ batchSize: 5, concurrency: 1, breaker: { failures: 2, cooldownMs: 60_000 } });
+      const seeded = Array.from({ length: 5 }, () => messages.seed());
+      gateway.answer(gatewayResult.retryable(503), gatewayResult.retryable(503));
+
+      const { report, breakerOpened } = await sut.execute();
+
+      expect(gateway.received).toHaveLength(2);
+      expect(report).toMatchObject({ claimed: 5, retried: 2, released: 3 });
+      expect(breakerOpened).toMatchObject({ state: 'open', consecutiveFailures: 2 });
+      expect(seeded.slice(2).map((m) => messages.get(m.id))).toEqual(seeded.slice(2).map(() => expect.objectContaining({ status: 'pending', attemptCount: 0, claimToken: null })));
     });
 
     it('sends one probe after the cooldown, then whole batches again once it is accepted', async () => {
@@ -472,11 +620,11 @@ describe(DispatchBatch.name, () => {
       const fresh = [messages.seed(), messages.seed(), messages.seed()];
       await clock.advance(60_000);
 
-      const probe = await sut.execute();
+      const { report: probe } = await sut.execute();
       expect(probe).toMatchObject({ claimed: 1, sent: 1, skipped: null });
-      expect(sut.breakerStatus()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+      expect(breaker.status()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
 
-      const next = await sut.execute();
+      const { report: next } = await sut.execute();
       expect(next).toMatchObject({ claimed: 2, sent: 2 });
       expect(fresh.map((m) => messages.get(m.id).status)).toEqual(['sent', 'sent', 'sent']);
     });
@@ -487,11 +635,11 @@ describe(DispatchBatch.name, () => {
       await clock.advance(60_000);
       gateway.answer(gatewayResult.retryable(503));
 
-      await expect(sut.execute()).resolves.toMatchObject({ claimed: 1, sent: 0, retried: 1 });
+      await expect(sut.execute()).resolves.toMatchObject({ report: { claimed: 1, sent: 0, retried: 1 } });
       await clock.advance(1_000);
 
-      await expect(sut.execute()).resolves.toMatchObject({ claimed: 0, skipped: 'breaker-open' });
-      expect(sut.breakerStatus()).toMatchObject({ state: 'open', openedAt: at(60_000) });
+      await expect(sut.execute()).resolves.toMatchObject({ report: { claimed: 0, skipped: 'breaker-open' } });
+      expect(breaker.status()).toMatchObject({ state: 'open', openedAt: at(60_000) });
     });
 
     it('does not count invalid rows as gateway failures', async () => {
@@ -499,71 +647,10 @@ describe(DispatchBatch.name, () => {
       messages.seed({ phoneNumber: '12' });
       messages.seed({ content: '' });
 
-      await sut.execute();
+      const { breakerOpened } = await sut.execute();
 
-      expect(sut.breakerStatus().state).toBe('closed');
-      expect(alerts.alerts).toEqual([]);
+      expect(breaker.status().state).toBe('closed');
+      expect(breakerOpened).toBeNull();
     });
-  });
-
-  describe('housekeeping', () => {
-    /** Claims like a sender that then died: the row stays `sending` until its lease runs out. */
-    const claimByDeadSender = async (leaseMs: number) => {
-      messages.seed();
-      const [claimed] = await messages.claimBatch(1, clock.now(), { owner: 'dead-instance', leaseMs });
-      return claimed;
-    };
-
-    it('makes rows abandoned past their lease unknown under hold, and leaves live claims alone', async () => {
-      const abandoned = await claimByDeadSender(5_000);
-      const live = await claimByDeadSender(60_000);
-      await clock.advance(5_001);
-
-      await expect(sut.housekeeping()).resolves.toEqual({ abandoned: 1, expired: 0 });
-
-      expect(messages.get(abandoned.id)).toMatchObject({ status: 'unknown', failureReason: LEASE_LOST });
-      expect(messages.get(live.id).status).toBe('sending');
-    });
-
-    it('queues abandoned rows again under resend', async () => {
-      build({ inDoubtPolicy: 'resend' });
-      const abandoned = await claimByDeadSender(5_000);
-      await clock.advance(5_001);
-
-      await expect(sut.housekeeping()).resolves.toEqual({ abandoned: 1, expired: 0 });
-
-      expect(messages.get(abandoned.id)).toMatchObject({ status: 'pending', claimToken: null });
-      await sut.execute();
-      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([abandoned.id]);
-    });
-
-    it('expires pending messages whose deadline has passed, and only those', async () => {
-      const overdue = messages.seed({ expiresAt: at(1_000) });
-      const onTime = messages.seed({ expiresAt: at(10_000) });
-      const noDeadline = messages.seed();
-      await clock.advance(1_000);
-
-      await expect(sut.housekeeping()).resolves.toEqual({ abandoned: 0, expired: 1 });
-
-      expect(messages.get(overdue.id)).toMatchObject({ status: 'expired', failureReason: 'expired before it could be sent' });
-      expect(messages.get(onTime.id).status).toBe('pending');
-      expect(messages.get(noDeadline.id).status).toBe('pending');
-    });
-  });
-});
-
-describe(withoutContent.name, () => {
-  it('masks the content, raw and JSON-escaped, wherever a gateway echoed it', () => {
-    const content = 'Your code is "4711"\nbye';
-    const echoed = `gateway answered 400: {"message":"bad","request":{"content":${JSON.stringify(content)}}} / raw: ${content}`;
-
-    const masked = withoutContent(echoed, content);
-
-    expect(masked).toBe('gateway answered 400: {"message":"bad","request":{"content":"[content]"}} / raw: [content]');
-    expect(masked).not.toContain('4711');
-  });
-
-  it('leaves the text alone when the content is too short to mean anything', () => {
-    expect(withoutContent('gateway answered 400: ok', 'ok')).toBe('gateway answered 400: ok');
   });
 });

@@ -1,8 +1,5 @@
 import type { AttemptOutcome } from '@app/domain';
-import type { TickReport } from './dispatch-batch.use-case.js';
-
-/** What a send attempt left the message as: sent, queued for a retry, failed for good, or in doubt. */
-export type SendOutcome = 'sent' | 'retry' | 'failed' | 'unknown';
+import type { SendOutcome, TickReport } from './tick-report.js';
 
 /**
  * The events the dispatcher reports to its metrics (an adapter in the app turns them into

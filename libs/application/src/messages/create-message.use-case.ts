@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  Clock,
-  type FieldViolation,
-  IdempotencyKeyReusedError,
-  type Message,
-  MessageContent,
-  MessageRepository,
-  PhoneNumber,
-  ValidationError,
-} from '@app/domain';
+import { Clock, IdempotencyKeyReusedError, type Message, MessageRepository, ValidationError } from '@app/domain';
 import { DispatchSettings } from '../dispatch-settings.js';
 import type { CreateMessageCommand } from './create-message.command.js';
+import { canonicalFields, newMessageViolations } from './new-message-rules.js';
 
 export interface CreatedMessage {
   message: Message;
@@ -56,21 +48,13 @@ export class CreateMessage {
   }
 
   private validate(command: CreateMessageCommand): void {
-    const violations: FieldViolation[] = [];
-    const add = (field: string, problem: string | null) => problem && violations.push({ field, messages: [problem] });
-    add('phoneNumber', PhoneNumber.problem(command.phoneNumber));
-    add('content', MessageContent.problem(command.content, this.settings.maxContentLength));
-    const now = this.clock.now().getTime();
-    if (command.expiresAt && command.expiresAt.getTime() <= now) add('expiresAt', 'expiresAt must be in the future');
-    if (command.expiresAt && command.sendAfter && command.expiresAt.getTime() <= command.sendAfter.getTime()) {
-      add('expiresAt', 'expiresAt must be later than sendAfter');
-    }
+    const violations = newMessageViolations(command, this.clock.now(), this.settings.maxContentLength);
     if (violations.length > 0) throw new ValidationError(violations);
   }
 }
 
 /** What makes two creates "the same request". */
 function fingerprint(command: CreateMessageCommand): string {
-  const canonical = JSON.stringify([command.phoneNumber, command.content, command.sendAfter?.toISOString() ?? null, command.expiresAt?.toISOString() ?? null]);
+  const canonical = JSON.stringify(canonicalFields(command));
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -2,12 +2,15 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
+  type AbandonedClaims,
   AlertNotifier,
+  type ClaimOptions,
   Clock,
   type DesiredState,
   type InDoubtPolicy,
   Leadership,
   LEASE_LOST,
+  type Message,
   MessageGateway,
   MessageRepository,
   SchedulerState,
@@ -28,7 +31,10 @@ import {
   SoloLeadership,
 } from '../../../../test/support/fakes.js';
 import { ApplicationModule } from '../application.module.js';
+import { CircuitBreakerGateway } from '../dispatch/circuit-breaker-gateway.js';
 import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
+import { Housekeeping } from '../dispatch/housekeeping.use-case.js';
+import { TickListener } from '../dispatch/tick-listener.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { DispatchScheduler } from './dispatch-scheduler.js';
 import { GetDispatchStatus } from './get-dispatch-status.use-case.js';
@@ -57,27 +63,52 @@ function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettin
   };
 }
 
-const noTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0 };
+const noTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, released: 0 };
 const closedBreaker = { state: 'closed', consecutiveFailures: 0, openedAt: null, probeAt: null };
 
-/** A repository whose housekeeping can be held open, as a slow database would. */
+/** A repository whose housekeeping, or whose claim, can be held open, as a slow database would. */
 class GatedMessageRepository extends FakeMessageRepository {
   gate: Deferred<void> | null = null;
+  /** Holds claimBatch open after the rows were claimed (the statement committed, its answer is on its way). */
+  claimGate: Deferred<void> | null = null;
 
-  override async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number> {
+  override async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<AbandonedClaims> {
     if (this.gate) await this.gate.promise;
     return super.releaseAbandonedClaims(now, policy);
+  }
+
+  override async claimBatch(limit: number, now: Date, claim?: ClaimOptions): Promise<Message[]> {
+    const claimed = await super.claimBatch(limit, now, claim);
+    if (this.claimGate) await this.claimGate.promise;
+    return claimed;
   }
 }
 
 /** Scheduler state whose reads of the decision can be held open, returning what was stored when the read began. */
 class GatedSchedulerState extends InMemorySchedulerState {
   gate: Deferred<void> | null = null;
+  /** Reads of the cluster's last tick fail, as they would with the database down. */
+  lastTickAtFails = false;
 
   override async desired(): Promise<DesiredState | null> {
     const value = await super.desired();
     if (this.gate) await this.gate.promise;
     return value;
+  }
+
+  override async lastTickAt(): Promise<Date | null> {
+    if (this.lastTickAtFails) throw new Error('database unreachable');
+    return super.lastTickAt();
+  }
+}
+
+/** Leadership whose leader lookup can fail, as it would with Redis down. */
+class FlakyLeadership extends SoloLeadership {
+  leaderIdFails = false;
+
+  override async leaderId(): Promise<string | null> {
+    if (this.leaderIdFails) throw new Error('redis unreachable');
+    return super.leaderId();
   }
 }
 
@@ -87,16 +118,27 @@ describe(DispatchScheduler.name, () => {
   let gateway: FakeMessageGateway;
   let cache: FakeSentMessageCache;
   let state: GatedSchedulerState;
-  let leadership: SoloLeadership;
+  let leadership: FlakyLeadership;
   let alerts: RecordingAlertNotifier;
   let metrics: RecordingDispatchMetrics;
+  let getStatus: GetDispatchStatus;
+  let startDispatch: StartDispatch;
+  let stopDispatch: StopDispatch;
   let sut: DispatchScheduler;
 
+  /** The dispatch path as ApplicationModule wires it: the real parts over the fake ports. */
   const build = (overrides: Partial<DispatchSettings> = {}) => {
     const settings = settingsWith(overrides);
-    const batch = new DispatchBatch(messages, gateway, cache, clock, leadership, alerts, settings, metrics);
-    sut = new DispatchScheduler(batch, state, leadership, alerts, settings, clock, metrics);
+    const breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
+    const listener = new TickListener(alerts, leadership, clock, settings, breaker, metrics);
+    const batch = new DispatchBatch(messages, breaker, cache, clock, leadership, settings);
+    sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock);
+    getStatus = new GetDispatchStatus(sut, listener, breaker, leadership, state, settings);
+    startDispatch = new StartDispatch(sut, getStatus);
+    stopDispatch = new StopDispatch(sut, getStatus);
   };
+
+  const status = () => getStatus.execute();
 
   /** Fires the timers due within `ms` and lets the step they start run to its end. */
   const elapse = async (ms: number) => {
@@ -119,7 +161,7 @@ describe(DispatchScheduler.name, () => {
     gateway = new FakeMessageGateway();
     cache = new FakeSentMessageCache();
     state = new GatedSchedulerState();
-    leadership = new SoloLeadership();
+    leadership = new FlakyLeadership();
     alerts = new RecordingAlertNotifier();
     metrics = new RecordingDispatchMetrics();
     build();
@@ -138,7 +180,7 @@ describe(DispatchScheduler.name, () => {
       await boot();
 
       expect(messages.get(message.id).status).toBe('sent');
-      await expect(sut.status()).resolves.toMatchObject({ running: true, lastTickAt: T0, nextTickAt: seconds(60), tickInProgress: false });
+      await expect(status()).resolves.toMatchObject({ running: true, lastTickAt: T0, nextTickAt: seconds(60), tickInProgress: false });
       await expect(state.desired()).resolves.toBeNull();
     });
 
@@ -149,7 +191,7 @@ describe(DispatchScheduler.name, () => {
       await boot();
       await elapse(10 * INTERVAL_MS);
 
-      await expect(sut.status()).resolves.toMatchObject({ running: false, nextTickAt: null, lastTickAt: null, totals: noTotals });
+      await expect(status()).resolves.toMatchObject({ running: false, nextTickAt: null, lastTickAt: null, totals: noTotals });
       expect(messages.get(message.id).status).toBe('pending');
       expect(gateway.received).toEqual([]);
     });
@@ -161,7 +203,7 @@ describe(DispatchScheduler.name, () => {
       await boot();
       await elapse(10 * INTERVAL_MS);
 
-      await expect(sut.status()).resolves.toMatchObject({ running: false });
+      await expect(status()).resolves.toMatchObject({ running: false });
       expect(gateway.received).toEqual([]);
     });
 
@@ -172,7 +214,7 @@ describe(DispatchScheduler.name, () => {
 
       await boot();
 
-      await expect(sut.status()).resolves.toMatchObject({ running: true });
+      await expect(status()).resolves.toMatchObject({ running: true });
       expect(gateway.received).toHaveLength(1);
     });
   });
@@ -186,7 +228,7 @@ describe(DispatchScheduler.name, () => {
       await boot();
       await elapse(5 * INTERVAL_MS);
       expect(gateway.received).toEqual([]);
-      await expect(sut.status()).resolves.toMatchObject({ running: true, isLeader: false, leaderId: null, lastTickAt: null, totals: noTotals });
+      await expect(status()).resolves.toMatchObject({ running: true, isLeader: false, leaderId: null, lastTickAt: null, totals: noTotals });
 
       leadership.leading = true;
       await elapse(INTERVAL_MS);
@@ -198,18 +240,23 @@ describe(DispatchScheduler.name, () => {
       expect(messages.get(second.id).status).toBe('pending');
     });
 
-    it('settles abandoned claims only while it leads', async () => {
+    it('settles abandoned claims only while it leads: in doubt held as unknown, never started sent again', async () => {
       messages.seed();
-      const [abandoned] = await messages.claimBatch(1, T0, { owner: 'dead-instance', leaseMs: 1_000 });
+      messages.seed();
+      const [inDoubt, neverStarted] = await messages.claimBatch(2, T0, { owner: 'dead-instance', leaseMs: 1_000 });
+      await messages.recordAndStart({ outcomes: [], start: [{ id: inDoubt.id, claimToken: inDoubt.claimToken as string }], now: T0, leaseUntil: seconds(1) });
       leadership.leading = false;
       await clock.advance(2_000);
 
       await boot();
-      expect(messages.get(abandoned.id).status).toBe('sending');
+      expect(messages.get(inDoubt.id).status).toBe('sending');
+      expect(messages.get(neverStarted.id).status).toBe('sending');
 
       leadership.leading = true;
       await elapse(INTERVAL_MS);
-      expect(messages.get(abandoned.id)).toMatchObject({ status: 'unknown', failureReason: LEASE_LOST });
+      expect(messages.get(inDoubt.id)).toMatchObject({ status: 'unknown', failureReason: LEASE_LOST, attemptCount: 0 });
+      expect(messages.get(neverStarted.id)).toMatchObject({ status: 'sent', attemptCount: 1 });
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([neverStarted.id]);
     });
 
     it('keeps the cluster cadence: a fresh leader ticks no sooner than lastTickAt + interval', async () => {
@@ -218,7 +265,7 @@ describe(DispatchScheduler.name, () => {
 
       await boot();
       expect(gateway.received).toEqual([]);
-      await expect(sut.status()).resolves.toMatchObject({ lastTickAt: seconds(-20), nextTickAt: seconds(40) });
+      await expect(status()).resolves.toMatchObject({ lastTickAt: seconds(-20), nextTickAt: seconds(40) });
 
       await elapse(40_000 - 1);
       expect(gateway.received).toEqual([]);
@@ -250,19 +297,19 @@ describe(DispatchScheduler.name, () => {
       build({ autostart: false });
     });
 
-    it('start() remembers the decision and kicks a tick at once', async () => {
+    it('StartDispatch remembers the decision and kicks a tick at once', async () => {
       const message = messages.seed();
       await boot();
       await elapse(30_000);
       expect(gateway.received).toEqual([]);
 
-      const started = await sut.start();
+      const started = await startDispatch.execute();
       expect(started).toMatchObject({ running: true });
       await elapse(0);
 
       expect(messages.get(message.id)).toMatchObject({ status: 'sent', sentAt: seconds(30) });
       await expect(state.desired()).resolves.toBe('running');
-      await expect(sut.status()).resolves.toMatchObject({ running: true, lastTickAt: seconds(30), nextTickAt: seconds(90) });
+      await expect(status()).resolves.toMatchObject({ running: true, lastTickAt: seconds(30), nextTickAt: seconds(90) });
     });
 
     it('start() runs one loop when called twice', async () => {
@@ -276,10 +323,10 @@ describe(DispatchScheduler.name, () => {
       await elapse(INTERVAL_MS);
 
       expect(gateway.received).toHaveLength(6);
-      expect((await sut.status()).totals).toMatchObject({ ticks: 3, claimed: 6, sent: 6 });
+      expect((await status()).totals).toMatchObject({ ticks: 3, claimed: 6, sent: 6 });
     });
 
-    it('stop() stores the stopped decision and no tick runs afterwards; calling it twice is harmless', async () => {
+    it('StopDispatch stores the stopped decision and no tick runs afterwards; calling it twice is harmless', async () => {
       messages.seed();
       messages.seed();
       messages.seed();
@@ -287,8 +334,8 @@ describe(DispatchScheduler.name, () => {
       await sut.start();
       await elapse(0);
 
-      const stopped = await sut.stop();
-      await expect(sut.stop()).resolves.toMatchObject({ running: false });
+      const stopped = await stopDispatch.execute();
+      await expect(stopDispatch.execute()).resolves.toMatchObject({ running: false });
       await elapse(10 * INTERVAL_MS);
 
       expect(stopped).toMatchObject({ running: false, nextTickAt: null, lastTickAt: T0, tickInProgress: false });
@@ -297,48 +344,103 @@ describe(DispatchScheduler.name, () => {
       expect(messages.all().map((m) => m.status)).toEqual(['sent', 'sent', 'pending']);
     });
 
-    it('stop() resolves only after the tick in flight has recorded its outcomes', async () => {
+    it('stop resolves only after the tick in flight has recorded its outcomes', async () => {
       const message = messages.seed();
       const held = gateway.holdNext();
       await boot();
       await sut.start();
       await elapse(0);
-      await expect(sut.status()).resolves.toMatchObject({ tickInProgress: true });
+      await expect(status()).resolves.toMatchObject({ tickInProgress: true });
 
       let stopped = false;
-      const stopping = sut.stop().then((status) => {
+      const stopping = stopDispatch.execute().then((answer) => {
         stopped = true;
-        return status;
+        return answer;
       });
       await settle();
       expect(stopped).toBe(false);
 
       held.resolve(gatewayResult.accepted('gw-1'));
-      const status = await stopping;
+      const answer = await stopping;
 
       expect(messages.get(message.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-1' });
-      expect(status).toMatchObject({ running: false, tickInProgress: false, totals: { ...noTotals, ticks: 1, claimed: 1, sent: 1 } });
+      expect(answer).toMatchObject({ running: false, tickInProgress: false, totals: { ...noTotals, ticks: 1, claimed: 1, sent: 1 } });
     });
 
-    // Bug (dispatch-scheduler.ts, step()): `this.running` is overwritten with the decision the
-    // step read when it began. A stop() that lands while that read is in flight is undone: the
-    // step ticks after the stopped decision was stored, and stop() reports running: true.
-    it('sends nothing once stop() was called, even when a step read the old decision just before', async () => {
+    it('stop during a batch (concurrency 1) lets the send in flight finish and hands the rows not yet started back', async () => {
+      build({ autostart: false, batchSize: 3, concurrency: 1 });
+      const [first, second, third] = [messages.seed(), messages.seed(), messages.seed()];
+      const held = gateway.holdNext();
+      await boot();
+      await sut.start();
+      await elapse(0);
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
+
+      const stopping = stopDispatch.execute();
+      await settle();
+      held.resolve(gatewayResult.accepted('gw-1'));
+      const answer = await stopping;
+
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
+      expect(messages.get(first.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-1', attemptCount: 1 });
+      for (const unsent of [second, third]) {
+        expect(messages.get(unsent.id)).toMatchObject({ status: 'pending', attemptCount: 0, claimToken: null, requestStartedAt: null, nextAttemptAt: null });
+      }
+      expect(messages.attempts.map((a) => a.messageId)).toEqual([first.id]);
+      expect(answer).toMatchObject({
+        running: false,
+        tickInProgress: false,
+        lastTick: { claimed: 3, sent: 1, released: 2, dropped: 0 },
+        totals: { ...noTotals, ticks: 1, claimed: 3, sent: 1, released: 2 },
+      });
+      expect(metrics.ticks).toEqual([expect.objectContaining({ claimed: 3, sent: 1, released: 2 })]);
+
+      await elapse(10 * INTERVAL_MS);
+      expect(gateway.received).toHaveLength(1);
+      await sut.start();
+      await elapse(0);
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id, second.id, third.id]);
+    });
+
+    it('stop while the batch is being claimed sends nothing and hands every claimed row back', async () => {
+      build({ autostart: false, batchSize: 3 });
+      const seeded = [messages.seed(), messages.seed(), messages.seed()];
+      await boot();
+      messages.claimGate = deferred();
+      await sut.start();
+      await elapse(0);
+      expect(messages.all().map((m) => m.status)).toEqual(['sending', 'sending', 'sending']);
+
+      const stopping = stopDispatch.execute();
+      await settle();
+      messages.claimGate.resolve();
+      messages.claimGate = null;
+      const answer = await stopping;
+
+      expect(gateway.received).toEqual([]);
+      for (const message of seeded) expect(messages.get(message.id)).toMatchObject({ status: 'pending', attemptCount: 0, claimToken: null });
+      expect(answer).toMatchObject({ running: false, lastTick: { claimed: 3, sent: 0, released: 3 } });
+    });
+
+    // Regression (dispatch-scheduler.ts, step()): the step must not overwrite `running` with the
+    // decision it read before a stop() landed; otherwise the step ticks after the stopped decision
+    // was stored, and stop reports running: true.
+    it('sends nothing once stop was called, even when a step read the old decision just before', async () => {
       await state.setDesired('running');
       await boot();
       const message = messages.seed();
       state.gate = deferred();
       await elapse(INTERVAL_MS);
 
-      const stopping = sut.stop();
+      const stopping = stopDispatch.execute();
       await settle();
       state.gate.resolve();
       state.gate = null;
-      const status = await stopping;
+      const answer = await stopping;
 
       expect(gateway.received).toEqual([]);
       expect(messages.get(message.id).status).toBe('pending');
-      expect(status.running).toBe(false);
+      expect(answer.running).toBe(false);
     });
 
     it('does not record a decision at shutdown, so the next boot follows the stored decision again', async () => {
@@ -356,24 +458,25 @@ describe(DispatchScheduler.name, () => {
       gateway.answer(gatewayResult.accepted('gw-1'), gatewayResult.retryable(503, 1_000));
 
       await boot();
-      await expect(sut.status()).resolves.toEqual({
+      await expect(status()).resolves.toEqual({
         running: true,
         intervalMs: INTERVAL_MS,
         batchSize: 2,
         lastTickAt: T0,
         nextTickAt: seconds(60),
         tickInProgress: false,
-        lastTick: { startedAt: T0, durationMs: 0, claimed: 3, sent: 1, retried: 1, failed: 0, unknown: 0, invalid: 1, expired: 0, dropped: 0, skipped: null },
+        lastTick: { startedAt: T0, durationMs: 0, claimed: 3, sent: 1, retried: 1, failed: 0, unknown: 0, invalid: 1, expired: 0, dropped: 0, released: 0, skipped: null },
         totals: { ...noTotals, ticks: 1, claimed: 3, sent: 1, retried: 1, invalid: 1 },
         instanceId: 'solo-instance',
         isLeader: true,
         leaderId: 'solo-instance',
-        breaker: closedBreaker,
+        // The breaker counts answers one by one: the 503 after the 202 is one failure in a row.
+        breaker: { ...closedBreaker, consecutiveFailures: 1 },
         draining: false,
       });
 
       await elapse(INTERVAL_MS);
-      await expect(sut.status()).resolves.toMatchObject({
+      await expect(status()).resolves.toMatchObject({
         lastTickAt: seconds(60),
         nextTickAt: seconds(120),
         lastTick: { startedAt: seconds(60), claimed: 2, sent: 2, retried: 0, failed: 0, invalid: 0 },
@@ -394,7 +497,7 @@ describe(DispatchScheduler.name, () => {
       held.resolve(gatewayResult.unknown());
       await elapse(0);
 
-      await expect(sut.status()).resolves.toMatchObject({ totals: { ...noTotals, ticks: 1, claimed: 2, unknown: 1, expired: 1 } });
+      await expect(status()).resolves.toMatchObject({ totals: { ...noTotals, ticks: 1, claimed: 2, unknown: 1, expired: 1 } });
     });
 
     it('shows the open breaker', async () => {
@@ -405,7 +508,7 @@ describe(DispatchScheduler.name, () => {
 
       await boot();
 
-      await expect(sut.status()).resolves.toMatchObject({ breaker: { state: 'open', consecutiveFailures: 2, openedAt: T0, probeAt: seconds(90) } });
+      await expect(status()).resolves.toMatchObject({ breaker: { state: 'open', consecutiveFailures: 2, openedAt: T0, probeAt: seconds(90) } });
     });
 
     it('keeps ticking after a tick fails, and counts only the ticks that completed', async () => {
@@ -413,11 +516,11 @@ describe(DispatchScheduler.name, () => {
       const message = messages.seed();
 
       await boot();
-      await expect(sut.status()).resolves.toMatchObject({ running: true, lastTickAt: T0, nextTickAt: seconds(60), lastTick: null, totals: noTotals });
+      await expect(status()).resolves.toMatchObject({ running: true, lastTickAt: T0, nextTickAt: seconds(60), lastTick: null, totals: noTotals });
 
       await elapse(INTERVAL_MS);
       expect(messages.get(message.id).status).toBe('sent');
-      expect((await sut.status()).totals).toMatchObject({ ticks: 1, sent: 1 });
+      expect((await status()).totals).toMatchObject({ ticks: 1, sent: 1 });
     });
 
     it('reports each finished tick and each failed step to the metrics, with the send outcomes', async () => {
@@ -438,6 +541,56 @@ describe(DispatchScheduler.name, () => {
         ['accepted', 'sent'],
       ]);
       expect([messages.get(first.id).status, messages.get(second.id).status]).toEqual(['pending', 'sent']);
+    });
+
+    describe('nextTickAt', () => {
+      it("is the leader's next step while it runs", async () => {
+        await boot();
+        await expect(status()).resolves.toMatchObject({ isLeader: true, running: true, nextTickAt: seconds(60) });
+
+        await elapse(25_000);
+        await expect(status()).resolves.toMatchObject({ nextTickAt: seconds(60) });
+
+        await elapse(35_000);
+        await expect(status()).resolves.toMatchObject({ lastTickAt: seconds(60), nextTickAt: seconds(120) });
+      });
+
+      it("is the cluster's last tick plus the interval on a follower, whichever replica ticked", async () => {
+        leadership.leading = false;
+        await boot();
+        await expect(status()).resolves.toMatchObject({ isLeader: false, running: true, lastTickAt: null, nextTickAt: null });
+
+        await state.recordTick(seconds(-20));
+        await expect(status()).resolves.toMatchObject({ isLeader: false, lastTickAt: seconds(-20), nextTickAt: seconds(40) });
+
+        await elapse(45_000);
+        await state.recordTick(seconds(45));
+        await expect(status()).resolves.toMatchObject({ lastTickAt: seconds(45), nextTickAt: seconds(105) });
+      });
+
+      it('is null while sending is stopped, on the leader as on a follower', async () => {
+        build({ autostart: false });
+        await state.recordTick(seconds(-20));
+        await boot();
+        await expect(status()).resolves.toMatchObject({ running: false, isLeader: true, lastTickAt: seconds(-20), nextTickAt: null });
+
+        leadership.leading = false;
+        await elapse(INTERVAL_MS);
+        await expect(status()).resolves.toMatchObject({ running: false, isLeader: false, nextTickAt: null });
+
+        leadership.leading = true;
+        await sut.start();
+        await elapse(0);
+        await expect(stopDispatch.execute()).resolves.toMatchObject({ running: false, isLeader: true, lastTickAt: seconds(60), nextTickAt: null });
+      });
+    });
+
+    it('still answers when the database and Redis do not, with what this replica last saw', async () => {
+      await boot();
+      state.lastTickAtFails = true;
+      leadership.leaderIdFails = true;
+
+      await expect(status()).resolves.toMatchObject({ running: true, isLeader: true, leaderId: null, lastTickAt: T0, nextTickAt: seconds(60), totals: { ticks: 1 } });
     });
   });
 
@@ -468,22 +621,8 @@ describe(DispatchScheduler.name, () => {
       expect(alerts.alerts).toHaveLength(1);
     });
 
-    it('starts a new streak after a tick that sent, and alerts again after it', async () => {
-      await failingTicks(3);
-      messages.seed();
-      await elapse(INTERVAL_MS);
-      await failingTicks(2);
-      expect(alerts.alerts).toHaveLength(1);
-
-      await failingTicks(1);
-      expect(alerts.alerts.map((a) => a.kind)).toEqual(['ticks-without-sending', 'ticks-without-sending']);
-    });
-
-    it('does not count ticks with nothing to send', async () => {
-      await elapse(10 * INTERVAL_MS);
-
-      expect(alerts.alerts).toEqual([]);
-    });
+    // The streak's rules (reset by a tick that sent, ticks with nothing to send) are the
+    // TickListener's and are tested in tick-listener.spec.ts; here, the flow from real ticks.
   });
 
   describe('ticks skipped by an open breaker', () => {
@@ -499,7 +638,7 @@ describe(DispatchScheduler.name, () => {
       await elapse(INTERVAL_MS);
 
       expect(alerts.alerts.map((a) => a.kind)).toEqual(['breaker-opened', 'ticks-without-sending']);
-      await expect(sut.status()).resolves.toMatchObject({ lastTick: { skipped: 'breaker-open', claimed: 0 }, totals: { ticks: 3, claimed: 2 } });
+      await expect(status()).resolves.toMatchObject({ lastTick: { skipped: 'breaker-open', claimed: 0 }, totals: { ticks: 3, claimed: 2 } });
     });
   });
 
@@ -514,7 +653,7 @@ describe(DispatchScheduler.name, () => {
       let closed = false;
       const closing = sut.beforeApplicationShutdown().then(() => (closed = true));
       await settle();
-      await expect(sut.status()).resolves.toMatchObject({ draining: true, tickInProgress: true });
+      await expect(status()).resolves.toMatchObject({ draining: true, tickInProgress: true });
       expect(closed).toBe(false);
       expect(leadership.released).toBe(false);
 
@@ -550,18 +689,44 @@ describe(DispatchScheduler.name, () => {
       expect(messages.get(message.id).status).toBe('sent');
     });
 
+    it('drains a batch in flight: the send in flight finishes, the rows not yet started go back to pending', async () => {
+      build({ batchSize: 3, concurrency: 1 });
+      const [first, second, third] = [messages.seed(), messages.seed(), messages.seed()];
+      const held = gateway.holdNext();
+      await boot();
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
+
+      const closing = sut.beforeApplicationShutdown();
+      await settle();
+      await expect(status()).resolves.toMatchObject({ draining: true, tickInProgress: true });
+      // Handed back at once, not when the send in flight ends.
+      expect(messages.get(second.id).status).toBe('pending');
+
+      held.resolve(gatewayResult.accepted('gw-1'));
+      await closing;
+
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
+      expect(messages.get(first.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-1' });
+      for (const unsent of [second, third]) {
+        expect(messages.get(unsent.id)).toMatchObject({ status: 'pending', attemptCount: 0, claimToken: null, requestStartedAt: null });
+      }
+      expect(leadership.released).toBe(true);
+      await expect(status()).resolves.toMatchObject({ draining: true, tickInProgress: false, lastTick: { claimed: 3, sent: 1, released: 2 } });
+      await expect(messages.claimBatch(3, clock.now())).resolves.toHaveLength(2);
+    });
+
     it('returns at once when no tick is in flight', async () => {
       await boot();
 
       await sut.beforeApplicationShutdown();
 
       expect(leadership.released).toBe(true);
-      await expect(sut.status()).resolves.toMatchObject({ draining: true, isLeader: false });
+      await expect(status()).resolves.toMatchObject({ draining: true, isLeader: false });
     });
 
-    // Bug (dispatch-scheduler.ts, step()): `draining` is checked once, before housekeeping. A
-    // step that is settling abandoned claims when shutdown begins goes on to claim and send a
-    // whole new batch after draining was set ("no new claims").
+    // Regression (dispatch-scheduler.ts, step()): `draining` must be checked again after
+    // housekeeping. A step that is settling abandoned claims when shutdown begins must not go on
+    // to claim and send a whole new batch after draining was set ("no new claims").
     it('claims nothing once draining, even when a step was settling claims as shutdown began', async () => {
       await boot();
       const message = messages.seed();

@@ -1,40 +1,31 @@
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { AlertNotifier, Clock, Leadership, SchedulerState } from '@app/domain';
-import type { BreakerStatus } from '../dispatch/circuit-breaker.js';
-import { DispatchBatch, type TickReport } from '../dispatch/dispatch-batch.use-case.js';
-import { DispatchMetrics, NO_DISPATCH_METRICS } from '../dispatch/dispatch-metrics.js';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Clock, Leadership, SchedulerState } from '@app/domain';
+import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
+import { Housekeeping } from '../dispatch/housekeeping.use-case.js';
+import { TickListener } from '../dispatch/tick-listener.js';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { Ticker } from './ticker.js';
 
-/** The counts of TickReport that add up across ticks. */
-const COUNTED = ['claimed', 'sent', 'retried', 'failed', 'unknown', 'invalid', 'expired'] as const;
-export type TickTotals = Pick<TickReport, (typeof COUNTED)[number]> & { ticks: number };
-
-export interface SchedulerStatus {
-  /** The cluster's decision: sending is on. */
+/** This replica's scheduler as it stands, read from memory (no I/O). */
+export interface SchedulerSnapshot {
+  /** The cluster's decision as last read or made here: sending is on. */
   running: boolean;
-  intervalMs: number;
-  batchSize: number;
-  /** When the cluster's last tick began, whichever replica ran it. */
-  lastTickAt: Date | null;
-  nextTickAt: Date | null;
-  tickInProgress: boolean;
-  /** The last tick this replica ran. */
-  lastTick: TickReport | null;
-  totals: TickTotals;
-  instanceId: string;
   isLeader: boolean;
-  leaderId: string | null;
-  breaker: BreakerStatus;
   /** Shutting down: no new claims, finishing what is in flight. */
   draining: boolean;
+  tickInProgress: boolean;
+  /** When this replica, as leader, runs its next step. */
+  nextStepAt: Date | null;
+  /** When the cluster's last tick began, as last read or written here. */
+  clusterLastTickAt: Date | null;
 }
 
 /**
- * The scheduler of one replica. A loop runs on every replica from boot to shutdown; at each
- * step the replica reads the cluster's start/stop decision (PostgreSQL), tries to be or stay the
- * leader, and only the leader settles abandoned claims and ticks, at the cluster's cadence: never
- * sooner than DISPATCH_INTERVAL_MS after the last tick of any replica.
+ * The scheduler of one replica: its lifecycle, leadership and the cluster's cadence. A loop runs
+ * on every replica from boot to shutdown; at each step the replica reads the cluster's start/stop
+ * decision (PostgreSQL), tries to be or stay the leader, and only the leader runs housekeeping
+ * and ticks, at the cluster's cadence: never sooner than DISPATCH_INTERVAL_MS after the last tick
+ * of any replica. What a tick did goes to the TickListener.
  */
 @Injectable()
 export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -46,41 +37,43 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   private draining = false;
   private tickInFlight = false;
   private clusterLastTickAt: Date | null = null;
-  private lastTick: TickReport | null = null;
-  private readonly totals: TickTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0 };
-  private failedTickStreak = 0;
+  /** Aborted by stop() or a shutdown: the batch in flight starts no new group. */
+  private batchStop = new AbortController();
 
   constructor(
     private readonly dispatchBatch: DispatchBatch,
+    private readonly housekeeping: Housekeeping,
+    private readonly listener: TickListener,
     private readonly state: SchedulerState,
     private readonly leadership: Leadership,
-    private readonly alerts: AlertNotifier,
     private readonly settings: DispatchSettings,
     private readonly clock: Clock,
-    @Optional() private readonly metrics: DispatchMetrics = NO_DISPATCH_METRICS,
   ) {
-    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) => {
-      this.metrics.stepFailed();
-      this.logger.error(`scheduler step failed (retrying next interval): ${error instanceof Error ? error.message : String(error)}`);
-    });
+    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) => this.listener.onStepFailed(error));
   }
 
-  /** This replica's view, without I/O: for metrics scraped every few seconds. */
-  snapshot(): { running: boolean; isLeader: boolean; draining: boolean; breaker: BreakerStatus } {
-    return { running: this.running, isLeader: this.leadership.isLeader, draining: this.draining, breaker: this.dispatchBatch.breakerStatus() };
-  }
-
-  get isDraining(): boolean {
-    return this.draining;
+  snapshot(): SchedulerSnapshot {
+    return {
+      running: this.running,
+      isLeader: this.leadership.isLeader,
+      draining: this.draining,
+      tickInProgress: this.tickInFlight,
+      nextStepAt: this.loop.nextTickAt,
+      clusterLastTickAt: this.clusterLastTickAt,
+    };
   }
 
   onApplicationBootstrap(): void {
     this.loop.start();
   }
 
-  /** SIGTERM: take no new work, let sends in flight finish (bounded), hand leadership over. */
+  /**
+   * SIGTERM: take no new work (a batch in progress starts no new group and hands its unsent rows
+   * back), let the sends in flight finish (bounded), hand leadership over.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
+    this.batchStop.abort();
     let timer: { cancel(): void } | undefined;
     const grace = new Promise<'timeout'>((resolve) => (timer = this.clock.setTimer(this.settings.shutdownGraceMs, () => resolve('timeout'))));
     if ((await Promise.race([this.loop.stop(), grace])) === 'timeout') {
@@ -90,48 +83,23 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     await this.leadership.release();
   }
 
-  async start(): Promise<SchedulerStatus> {
+  async start(): Promise<void> {
     await this.state.setDesired('running', this.leadership.instanceId);
     this.decisionVersion += 1;
     this.running = true;
     this.loop.kick();
-    return this.status();
   }
 
-  /** Stops the cluster; when this replica is ticking, resolves once its tick has finished. */
-  async stop(): Promise<SchedulerStatus> {
+  /**
+   * Stops the cluster; when this replica is ticking, its batch starts no new group, and this
+   * resolves once the sends in flight have finished.
+   */
+  async stop(): Promise<void> {
     await this.state.setDesired('stopped', this.leadership.instanceId);
     this.decisionVersion += 1;
     this.running = false;
+    this.batchStop.abort();
     await this.loop.idle();
-    return this.status();
-  }
-
-  async status(): Promise<SchedulerStatus> {
-    const [leaderId, lastTickAt] = await Promise.all([
-      this.leadership.leaderId().catch(() => null),
-      this.state.lastTickAt().catch(() => this.clusterLastTickAt),
-    ]);
-    const nextTickAt = !this.running
-      ? null
-      : this.leadership.isLeader
-        ? this.loop.nextTickAt
-        : lastTickAt && new Date(lastTickAt.getTime() + this.settings.intervalMs);
-    return {
-      running: this.running,
-      intervalMs: this.settings.intervalMs,
-      batchSize: this.settings.batchSize,
-      lastTickAt,
-      nextTickAt,
-      tickInProgress: this.tickInFlight,
-      lastTick: this.lastTick,
-      totals: { ...this.totals },
-      instanceId: this.leadership.instanceId,
-      isLeader: this.leadership.isLeader,
-      leaderId,
-      breaker: this.dispatchBatch.breakerStatus(),
-      draining: this.draining,
-    };
   }
 
   /** One step of the loop; returns the delay before the next step. */
@@ -146,7 +114,7 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     if (leader !== wasLeader) this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
     if (!leader || this.draining) return interval;
 
-    await this.dispatchBatch.housekeeping();
+    await this.housekeeping.execute();
     if (!this.running) return interval;
 
     const now = this.clock.now();
@@ -160,35 +128,12 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     this.clusterLastTickAt = now;
     if (!this.running || this.draining) return interval;
     this.tickInFlight = true;
+    this.batchStop = new AbortController();
     try {
-      this.record(await this.dispatchBatch.execute());
+      this.listener.onTick(await this.dispatchBatch.execute({ signal: this.batchStop.signal }));
     } finally {
       this.tickInFlight = false;
     }
     return Math.max(0, interval - (this.clock.now().getTime() - now.getTime()));
-  }
-
-  private record(report: TickReport): void {
-    this.metrics.tickFinished(report);
-    this.lastTick = report;
-    this.totals.ticks += 1;
-    for (const key of COUNTED) this.totals[key] += report[key];
-    const { startedAt, ...counts } = report;
-    this.logger.log({ msg: 'tick', tickStartedAt: startedAt, ...counts });
-    const hadWork = report.claimed > 0 || report.skipped !== null;
-    if (!hadWork || report.sent > 0) {
-      this.failedTickStreak = 0;
-      return;
-    }
-    this.failedTickStreak += 1;
-    if (this.failedTickStreak === this.settings.alertAfterFailedTicks) {
-      void this.alerts.notify({
-        kind: 'ticks-without-sending',
-        message: `${this.failedTickStreak} ticks in a row had messages to send and sent none`,
-        instanceId: this.leadership.instanceId,
-        at: this.clock.now(),
-        details: { lastTick: report, breaker: this.dispatchBatch.breakerStatus() },
-      });
-    }
   }
 }

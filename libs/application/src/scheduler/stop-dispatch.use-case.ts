@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { DispatchScheduler, type SchedulerStatus } from './dispatch-scheduler.js';
+import { DispatchScheduler } from './dispatch-scheduler.js';
+import { GetDispatchStatus, type SchedulerStatus } from './get-dispatch-status.use-case.js';
 
-/** Stops sending (idempotent); resolves once the tick in flight has finished. */
+/** Stops sending for the cluster (idempotent) and remembers the decision; answers once this replica's sends in flight are done. */
 @Injectable()
 export class StopDispatch {
-  constructor(private readonly scheduler: DispatchScheduler) {}
+  constructor(
+    private readonly scheduler: DispatchScheduler,
+    private readonly status: GetDispatchStatus,
+  ) {}
 
-  execute(): Promise<SchedulerStatus> {
-    return this.scheduler.stop();
+  async execute(): Promise<SchedulerStatus> {
+    await this.scheduler.stop();
+    return this.status.execute();
   }
 }

@@ -1,3 +1,4 @@
+import type { FieldViolation } from '../errors.js';
 import type { AttemptRecord, InDoubtPolicy } from '../delivery.js';
 import type { Message, MessageStatus, ReplayableStatus } from '../message.js';
 
@@ -41,6 +42,30 @@ export interface DeliveryOutcome {
   attempt: AttemptRecord | null;
 }
 
+/** A claim as its holder knows it: the message and the fencing token it was claimed under. */
+export interface ClaimRef {
+  id: string;
+  claimToken: string;
+}
+
+export interface SendStep {
+  /** Outcomes of sends that have finished, not recorded yet. */
+  outcomes: readonly DeliveryOutcome[];
+  /** Claimed messages whose requests are about to go out. */
+  start: readonly ClaimRef[];
+  /** When the requests of `start` begin. */
+  now: Date;
+  /** Their lease runs until then. */
+  leaseUntil: Date;
+}
+
+export interface AbandonedClaims {
+  /** Claimed, request never started: pending again, no attempt counted. */
+  requeued: number;
+  /** Request may have started: `unknown` (hold) or pending again (resend). */
+  inDoubt: number;
+}
+
 export interface ClaimOptions {
   /** Who claims (the instance id), kept on the row for operators. */
   owner: string;
@@ -67,9 +92,58 @@ export interface ReplayFilter {
   to?: Date;
 }
 
+/** Why one item of a batch was refused: the code, message and details a refused single create gets. */
+export interface BatchItemError {
+  code: string;
+  message: string;
+  details: FieldViolation[];
+}
+
+/** A message of a batch; the batch as a whole carries the Idempotency-Key, not its messages. */
+export type BatchMessage = Omit<NewMessage, 'idempotencyKey' | 'requestHash'>;
+
+/** One item of a batch as it reaches the store: a message to insert, or why it was refused. */
+export type BatchItem = { message: BatchMessage } | { error: BatchItemError };
+
+/** The answer for one item of a batch: the id of its message, or why it was refused. */
+export type BatchItemResult = { id: string } | { error: BatchItemError };
+
+export interface BatchIdempotency {
+  key: string;
+  /** Fingerprint of the request, to tell a retry from a different request with the same key. */
+  requestHash: string;
+}
+
+/** The answer a batch got, kept under its Idempotency-Key. */
+export interface StoredBatch {
+  /** One per item, in request order. */
+  results: BatchItemResult[];
+  requestHash: string;
+}
+
+export interface CreateManyResult {
+  /** One per item, in request order. */
+  results: BatchItemResult[];
+  /** False when a batch with the same idempotency key already existed: nothing was inserted. */
+  created: boolean;
+  /** The stored request fingerprint (for an existing batch: the first request's); null without a key. */
+  requestHash: string | null;
+}
+
 /** Persistence of messages, in the operations the dispatcher needs and nothing more generic. */
 export abstract class MessageRepository {
   abstract create(draft: NewMessage): Promise<CreateResult>;
+
+  /**
+   * Inserts the messages of `items` in one statement and answers one result per item, in order:
+   * the new message's id, or the error the item came with. With `idempotency`, the answer is kept
+   * under the key by the same statement; when the key is taken already (also by a concurrent
+   * request: the database decides), nothing is inserted and the first answer comes back.
+   */
+  abstract createMany(items: readonly BatchItem[], idempotency?: BatchIdempotency): Promise<CreateManyResult>;
+
+  /** The answer an earlier batch with this idempotency key got, with that request's fingerprint. */
+  abstract findBatchByIdempotencyKey(key: string): Promise<StoredBatch | null>;
 
   abstract findById(id: string): Promise<Message | null>;
 
@@ -87,23 +161,38 @@ export abstract class MessageRepository {
   abstract claimBatch(limit: number, now: Date, claim: ClaimOptions): Promise<Message[]>;
 
   /**
-   * Right before a send: extends the lease if the claim (id + token) is still this sender's.
-   * False means the row was taken away (lease expired, replayed): the send must be dropped.
+   * One round trip of the send pipeline, in one statement: records `outcomes` (as recordOutcomes
+   * does) and marks the claimed messages of `start` as "request about to go out", extending their
+   * lease to `leaseUntil`, where the claim (id + token) is still this sender's and the message is
+   * still `sending`. Returns the ids of `start` whose claim held: only those may be sent; a
+   * message missing from the answer was taken away (lease ran out, replayed) and must be dropped.
+   * Recording first means that when the statement commits, no message is in doubt but the ones
+   * still in flight and the ones it starts.
    */
-  abstract renewClaim(id: string, claimToken: string, leaseUntil: Date): Promise<boolean>;
+  abstract recordAndStart(step: SendStep): Promise<string[]>;
 
   /**
    * Persists outcomes of claimed messages and their attempts. A message changes only while it
-   * still carries the same claim token and is `sending` (or was marked `unknown` when its lease
-   * ran out, in which case the late but certain outcome settles it).
+   * still carries the same claim token and is `sending`, or was marked `unknown` by the lease
+   * sweep (then the late but certain outcome settles it). Every attempt is kept regardless.
    */
   abstract recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void>;
 
   /**
-   * Rows left `sending` past their lease (their sender died or stalled): `unknown` under the
-   * hold policy, back to `pending` under resend. Returns how many.
+   * Claimed messages whose requests never started go back to `pending` as they were (no attempt
+   * counted), e.g. when the breaker opened mid-batch or the process is shutting down. Messages
+   * whose claim is no longer this one, or whose request started, are left alone. Returns how many.
    */
-  abstract releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number>;
+  abstract releaseClaims(claims: readonly ClaimRef[], now: Date): Promise<number>;
+
+  /**
+   * Rows left `sending` past their lease (their sender died or stalled). Those whose request
+   * never started cannot have reached the gateway: back to `pending`, no attempt counted
+   * (`requeued`). Those whose request may have started are in doubt: `unknown` under the hold
+   * policy (the late outcome of a live sender may still settle them), `pending` again under
+   * resend (`inDoubt`).
+   */
+  abstract releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<AbandonedClaims>;
 
   /** Pending rows whose expiresAt has passed become `expired`. Returns how many. */
   abstract expireOverdue(now: Date): Promise<number>;

@@ -5,12 +5,24 @@ export interface SentReceipt {
 
 export type CacheState = 'up' | 'down' | 'disabled';
 
+export interface CachedReceipt {
+  /** Our message id. */
+  id: string;
+  receipt: SentReceipt;
+}
+
 /**
  * The gateway's receipt for each sent message, kept for a while for quick look-ups.
- * Best effort: `put` never throws and never holds up sending.
+ * Best effort: writes never throw and never hold up sending.
  */
 export abstract class SentMessageCache {
-  abstract put(id: string, receipt: SentReceipt): Promise<void>;
+  /** Caches many receipts in one round trip. */
+  abstract putMany(receipts: readonly CachedReceipt[]): Promise<void>;
+
+  put(id: string, receipt: SentReceipt): Promise<void> {
+    return this.putMany([{ id, receipt }]);
+  }
+
   abstract get(id: string): Promise<SentReceipt | null>;
   abstract state(): Promise<CacheState>;
 }

@@ -1,8 +1,8 @@
-import { type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
+import { type CachedReceipt, type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
 
 /** Used when REDIS_URL is not set: receipts live only in PostgreSQL. */
 export class DisabledSentMessageCache extends SentMessageCache {
-  async put(_id: string, _receipt: SentReceipt): Promise<void> {}
+  async putMany(_receipts: readonly CachedReceipt[]): Promise<void> {}
 
   async get(_id: string): Promise<SentReceipt | null> {
     return null;

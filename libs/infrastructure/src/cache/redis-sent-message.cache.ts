@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
+import { type CachedReceipt, type CacheState, SentMessageCache, type SentReceipt } from '@app/domain';
 
 export const SENT_MESSAGE_KEY_PREFIX = 'sent_message:';
 /** A cache write must never hold up a tick for long. */
@@ -27,12 +27,20 @@ export class RedisSentMessageCache extends SentMessageCache implements OnApplica
     this.redis.on('error', (error: Error) => this.warnThrottled(`redis: ${error.message}`));
   }
 
-  async put(id: string, receipt: SentReceipt): Promise<void> {
+  /** One pipeline (one round trip) for the whole list. */
+  async putMany(receipts: readonly CachedReceipt[]): Promise<void> {
+    if (receipts.length === 0) return;
     try {
-      const value = JSON.stringify({ messageId: receipt.messageId, sentAt: receipt.sentAt.toISOString() });
-      await this.redis.set(SENT_MESSAGE_KEY_PREFIX + id, value, 'EX', this.ttlSeconds);
+      const pipeline = this.redis.pipeline();
+      for (const { id, receipt } of receipts) {
+        const value = JSON.stringify({ messageId: receipt.messageId, sentAt: receipt.sentAt.toISOString() });
+        pipeline.set(SENT_MESSAGE_KEY_PREFIX + id, value, 'EX', this.ttlSeconds);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.filter(([error]) => error !== null);
+      if (failed.length > 0) this.warnThrottled(`${failed.length} of ${receipts.length} receipt(s) not cached: ${String(failed[0][0])}`);
     } catch (error) {
-      this.warnThrottled(`receipt of ${id} not cached: ${(error as Error).message}`);
+      this.warnThrottled(`${receipts.length} receipt(s) not cached: ${(error as Error).message}`);
     }
   }
 

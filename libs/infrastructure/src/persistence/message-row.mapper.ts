@@ -16,6 +16,7 @@ export interface MessageRow {
   expires_at: Date | null;
   replay_count: number;
   claim_token: string | null;
+  request_started_at: Date | null;
   request_hash: string | null;
   created_at: Date;
   updated_at: Date;
@@ -36,6 +37,7 @@ const COLUMNS = [
   'expires_at',
   'replay_count',
   'claim_token',
+  'request_started_at',
   'request_hash',
   'created_at',
   'updated_at',
@@ -63,6 +65,7 @@ export function toMessage(row: MessageRow): Message {
     expiresAt: row.expires_at,
     replayCount: row.replay_count,
     claimToken: row.claim_token,
+    requestStartedAt: row.request_started_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   type AttemptOutcome,
+  type AbandonedClaims,
+  type BatchIdempotency,
+  type BatchItem,
+  type BatchItemResult,
+  type CreateManyResult,
+  type StoredBatch,
   type ClaimOptions,
+  type ClaimRef,
   type CreateResult,
   type DeliveryOutcome,
   type InDoubtPolicy,
@@ -18,6 +25,7 @@ import {
   type PageQuery,
   type ReplayableStatus,
   type ReplayFilter,
+  type SendStep,
 } from '@app/domain';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow, toMessage } from './message-row.mapper.js';
@@ -50,6 +58,60 @@ export class TypeOrmMessageRepository extends MessageRepository {
     const existing = await this.findByIdempotencyKey(draft.idempotencyKey as string);
     if (!existing) throw new Error(`idempotency key ${draft.idempotencyKey} conflicted but no row holds it`);
     return { ...existing, created: false };
+  }
+
+  async createMany(
+    items: readonly BatchItem[],
+    idempotency?: BatchIdempotency,
+  ): Promise<CreateManyResult> {
+    // PostgreSQL documents no order for the rows of RETURNING, so the ids are made here and the
+    // answer is in request order by construction. ORDER BY ord inserts the rows in request order
+    // too, so their seq (the claim order) follows it (PostgreSQL's behaviour, not a documented promise).
+    const results: BatchItemResult[] = items.map((item) => ('error' in item ? { error: item.error } : { id: crypto.randomUUID() }));
+    const rows = items.flatMap((item, i) => ('message' in item ? [{ ...item.message, id: (results[i] as { id: string }).id }] : []));
+    const params = [
+      rows.map((r) => r.id),
+      rows.map((r) => r.phoneNumber),
+      rows.map((r) => r.content),
+      rows.map((r) => r.sendAfter ?? null),
+      rows.map((r) => r.expiresAt ?? null),
+    ];
+    const insert = `INSERT INTO messages (id, phone_number, content, send_after, expires_at)
+       SELECT v.id, v.phone_number, v.content, v.send_after, v.expires_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+              WITH ORDINALITY AS v(id, phone_number, content, send_after, expires_at, ord)`;
+    if (!idempotency) {
+      if (rows.length > 0) await this.db.query(`${insert} ORDER BY v.ord`, params);
+      return { results, created: true, requestHash: null };
+    }
+    // One statement, so one transaction: the key and the messages exist together or not at all.
+    // Concurrent batches with one key meet at its primary key: one inserts, the others wait for
+    // it to commit, insert nothing, and read the winner's answer.
+    const [outcome]: { claimed: boolean }[] = await this.db.query(
+      `WITH batch AS (
+         INSERT INTO message_batches (idempotency_key, request_hash, results) VALUES ($6, $7, $8::jsonb)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING 1
+       ), inserted AS (
+         ${insert}
+          WHERE EXISTS (SELECT 1 FROM batch)
+          ORDER BY v.ord
+       )
+       SELECT EXISTS (SELECT 1 FROM batch) AS claimed`,
+      [...params, idempotency.key, idempotency.requestHash, JSON.stringify(results)],
+    );
+    if (outcome.claimed) return { results, created: true, requestHash: idempotency.requestHash };
+    const existing = await this.findBatchByIdempotencyKey(idempotency.key);
+    if (!existing) throw new Error(`batch idempotency key ${idempotency.key} conflicted but no row holds it`);
+    return { ...existing, created: false };
+  }
+
+  async findBatchByIdempotencyKey(key: string): Promise<StoredBatch | null> {
+    const rows: { results: BatchItemResult[]; request_hash: string }[] = await this.db.query(
+      `SELECT results, request_hash FROM message_batches WHERE idempotency_key = $1`,
+      [key],
+    );
+    return rows.length > 0 ? { results: rows[0].results, requestHash: rows[0].request_hash } : null;
   }
 
   async findById(id: string): Promise<Message | null> {
@@ -99,7 +161,8 @@ export class TypeOrmMessageRepository extends MessageRepository {
        )
        UPDATE messages m
           SET status = 'sending', updated_at = $2, claimed_by = $3, claim_token = gen_random_uuid(),
-              lease_until = $2::timestamptz + $4::int * interval '1 millisecond'
+              lease_until = $2::timestamptz + $4::int * interval '1 millisecond',
+              request_started_at = NULL, lease_lost_at = NULL
          FROM due WHERE m.id = due.id
        RETURNING ${messageColumnsOf('m')}`,
       [limit, now, claim.owner, claim.leaseMs],
@@ -109,73 +172,70 @@ export class TypeOrmMessageRepository extends MessageRepository {
     return rows.sort((a, b) => compareSeq(a.seq, b.seq)).map(toMessage);
   }
 
-  async renewClaim(id: string, claimToken: string, leaseUntil: Date): Promise<boolean> {
-    const [, renewed]: [unknown[], number] = await this.db.query(
-      `UPDATE messages SET lease_until = $3 WHERE id = $1 AND claim_token = $2 AND status = 'sending'`,
-      [id, claimToken, leaseUntil],
-    );
-    return renewed === 1;
+  async recordAndStart(step: SendStep): Promise<string[]> {
+    const statement = new Statement();
+    const parts = outcomeWrites(statement, step.outcomes);
+    if (step.start.length > 0) {
+      const [ids, tokens, now, leaseUntil] = statement.add(
+        step.start.map((c) => c.id),
+        step.start.map((c) => c.claimToken),
+        step.now,
+        step.leaseUntil,
+      );
+      // A row cannot be settled and started by one statement (PostgreSQL would keep one of the two
+      // updates): a message among the outcomes is not started.
+      const [settling] = statement.add(step.outcomes.map((o) => o.message.id));
+      parts.push(`started AS (
+         UPDATE messages m SET request_started_at = ${now}, lease_until = ${leaseUntil}
+           FROM unnest(${ids}::uuid[], ${tokens}::uuid[]) AS g(id, claim_token)
+          WHERE m.id = g.id AND m.claim_token = g.claim_token AND m.status = 'sending' AND m.id <> ALL(${settling}::uuid[])
+         RETURNING m.id)`);
+    }
+    if (parts.length === 0) return [];
+    const select = step.start.length > 0 ? 'SELECT id FROM started' : 'SELECT NULL::uuid AS id WHERE false';
+    const rows: { id: string }[] = await this.db.query(`WITH ${parts.join(',\n')}\n${select}`, statement.params);
+    return rows.map((r) => r.id);
   }
 
   async recordOutcomes(outcomes: readonly DeliveryOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
-    const states = outcomes.map((o) => o.message.toProps());
-    const attempts = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
-    await this.db.transaction(async (tx) => {
-      // Fenced by the claim token: a sender that lost its claim changes nothing. A row the lease
-      // sweep marked `unknown` meanwhile takes the late outcome, which is now certain.
-      await tx.query(
-        `UPDATE messages m
-            SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
-                gateway_message_id = v.gateway_message_id, sent_at = v.sent_at,
-                failure_reason = v.failure_reason, updated_at = v.updated_at, lease_until = NULL
-           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[], $9::uuid[])
-                AS v(id, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, updated_at, claim_token)
-          WHERE m.id = v.id AND m.claim_token = v.claim_token
-            AND (m.status = 'sending' OR (m.status = 'unknown' AND m.failure_reason = $10))`,
-        [
-          states.map((s) => s.id),
-          states.map((s) => s.status),
-          states.map((s) => s.attemptCount),
-          states.map((s) => s.nextAttemptAt),
-          states.map((s) => s.gatewayMessageId),
-          states.map((s) => s.sentAt),
-          states.map((s) => s.failureReason),
-          states.map((s) => s.updatedAt),
-          states.map((s) => s.claimToken),
-          LEASE_LOST,
-        ],
-      );
-      if (attempts.length === 0) return;
-      // Every attempt that reached the gateway is history, whoever owns the row now.
-      await tx.query(
-        `INSERT INTO message_attempts (message_id, attempt_no, at, status_code, outcome, error, latency_ms)
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::int[])`,
-        [
-          attempts.map((a) => a.messageId),
-          attempts.map((a) => a.attemptNo),
-          attempts.map((a) => a.at),
-          attempts.map((a) => a.statusCode),
-          attempts.map((a) => a.outcome),
-          attempts.map((a) => a.error),
-          attempts.map((a) => a.latencyMs),
-        ],
-      );
-    });
+    await this.recordAndStart({ outcomes, start: [], now: new Date(0), leaseUntil: new Date(0) });
   }
 
-  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<number> {
-    // hold: the gateway may have the message, so park it. resend: back to the queue, keeping its
-    // id and therefore its Idempotency-Key; a late outcome can no longer match (token cleared).
-    const sql =
-      policy === 'hold'
-        ? `UPDATE messages SET status = 'unknown', failure_reason = $2, lease_until = NULL, updated_at = $1
-            WHERE status = 'sending' AND lease_until < $1`
-        : `UPDATE messages SET status = 'pending', failure_reason = $2, lease_until = NULL, claim_token = NULL,
-                  next_attempt_at = NULL, updated_at = $1
-            WHERE status = 'sending' AND lease_until < $1`;
-    const [, count]: [unknown[], number] = await this.db.query(sql, [now, LEASE_LOST]);
+  async releaseClaims(claims: readonly ClaimRef[], now: Date): Promise<number> {
+    if (claims.length === 0) return 0;
+    const [, count]: [unknown[], number] = await this.db.query(
+      `UPDATE messages m SET status = 'pending', claim_token = NULL, lease_until = NULL, updated_at = $3
+         FROM unnest($1::uuid[], $2::uuid[]) AS g(id, claim_token)
+        WHERE m.id = g.id AND m.claim_token = g.claim_token AND m.status = 'sending' AND m.request_started_at IS NULL`,
+      [claims.map((c) => c.id), claims.map((c) => c.claimToken), now],
+    );
     return count;
+  }
+
+  async releaseAbandonedClaims(now: Date, policy: InDoubtPolicy): Promise<AbandonedClaims> {
+    // Never started: it cannot have reached the gateway, so it simply goes back to the queue.
+    // Started, under hold: the gateway may have it, so park it (keeping the token, so that a late
+    // but certain outcome of a sender that was only slow still settles it: lease_lost_at says so).
+    // Started, under resend: back to the queue with its id, and so its Idempotency-Key; a late
+    // outcome can no longer match (token cleared).
+    const inDoubt =
+      policy === 'hold'
+        ? `status = 'unknown', failure_reason = $2, lease_lost_at = $1, lease_until = NULL, next_attempt_at = NULL, updated_at = $1`
+        : `status = 'pending', failure_reason = $2, lease_until = NULL, claim_token = NULL, next_attempt_at = NULL, updated_at = $1`;
+    const rows: { requeued: number; in_doubt: number }[] = await this.db.query(
+      `WITH requeued AS (
+         UPDATE messages SET status = 'pending', claim_token = NULL, lease_until = NULL, updated_at = $1
+          WHERE status = 'sending' AND lease_until < $1 AND request_started_at IS NULL
+         RETURNING 1
+       ), in_doubt AS (
+         UPDATE messages SET ${inDoubt}
+          WHERE status = 'sending' AND lease_until < $1 AND request_started_at IS NOT NULL
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM requeued)::int AS requeued, (SELECT count(*) FROM in_doubt)::int AS in_doubt`,
+      [now, LEASE_LOST],
+    );
+    return { requeued: rows[0].requeued, inDoubt: rows[0].in_doubt };
   }
 
   async expireOverdue(now: Date): Promise<number> {
@@ -199,7 +259,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
       const s = message.toProps();
       await tx.query(
         `UPDATE messages SET status = $2, attempt_count = $3, next_attempt_at = $4, failure_reason = $5, claim_token = NULL,
-                expires_at = $6, replay_count = $7, updated_at = $8
+                lease_lost_at = NULL, expires_at = $6, replay_count = $7, updated_at = $8
           WHERE id = $1`,
         [id, s.status, s.attemptCount, s.nextAttemptAt, s.failureReason, s.expiresAt, s.replayCount, s.updatedAt],
       );
@@ -227,7 +287,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
        ), replayed AS (
          UPDATE messages m
             SET status = 'pending', attempt_count = 0, next_attempt_at = NULL, failure_reason = NULL, claim_token = NULL,
-                expires_at = CASE WHEN m.expires_at <= $4 THEN NULL ELSE m.expires_at END,
+                lease_lost_at = NULL, expires_at = CASE WHEN m.expires_at <= $4 THEN NULL ELSE m.expires_at END,
                 replay_count = m.replay_count + 1, updated_at = $4
            FROM target WHERE m.id = target.id
          RETURNING m.id
@@ -330,6 +390,67 @@ interface ReplayRow {
   at: Date;
   previous_status: ReplayableStatus;
   previous_reason: string | null;
+}
+
+/** Numbered parameters of one statement built from parts. */
+class Statement {
+  readonly params: unknown[] = [];
+
+  /** Adds values; returns their placeholders ($n). */
+  add(...values: unknown[]): string[] {
+    return values.map((value) => `$${this.params.push(value)}`);
+  }
+}
+
+/**
+ * The CTEs that write outcomes: the messages (fenced by their claim token: a sender that lost its
+ * claim changes nothing, except that a row the lease sweep parked as `unknown` takes the late
+ * outcome, which is now certain) and every attempt that reached the gateway, whoever owns the
+ * row now. Empty for no outcomes.
+ */
+function outcomeWrites(statement: Statement, outcomes: readonly DeliveryOutcome[]): string[] {
+  if (outcomes.length === 0) return [];
+  const states = outcomes.map((o) => o.message.toProps());
+  const p = statement.add(
+    states.map((s) => s.id),
+    states.map((s) => s.status),
+    states.map((s) => s.attemptCount),
+    states.map((s) => s.nextAttemptAt),
+    states.map((s) => s.gatewayMessageId),
+    states.map((s) => s.sentAt),
+    states.map((s) => s.failureReason),
+    states.map((s) => s.updatedAt),
+    states.map((s) => s.claimToken),
+  );
+  const parts = [
+    `settled AS (
+       UPDATE messages m
+          SET status = v.status, attempt_count = v.attempt_count, next_attempt_at = v.next_attempt_at,
+              gateway_message_id = v.gateway_message_id, sent_at = v.sent_at, failure_reason = v.failure_reason,
+              updated_at = v.updated_at, lease_until = NULL, lease_lost_at = NULL
+         FROM unnest(${p[0]}::uuid[], ${p[1]}::text[], ${p[2]}::int[], ${p[3]}::timestamptz[], ${p[4]}::text[],
+                     ${p[5]}::timestamptz[], ${p[6]}::text[], ${p[7]}::timestamptz[], ${p[8]}::uuid[])
+              AS v(id, status, attempt_count, next_attempt_at, gateway_message_id, sent_at, failure_reason, updated_at, claim_token)
+        WHERE m.id = v.id AND m.claim_token = v.claim_token
+          AND (m.status = 'sending' OR (m.status = 'unknown' AND m.lease_lost_at IS NOT NULL))
+       RETURNING m.id)`,
+  ];
+  const attempts = outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []));
+  if (attempts.length > 0) {
+    const a = statement.add(
+      attempts.map((x) => x.messageId),
+      attempts.map((x) => x.attemptNo),
+      attempts.map((x) => x.at),
+      attempts.map((x) => x.statusCode),
+      attempts.map((x) => x.outcome),
+      attempts.map((x) => x.error),
+      attempts.map((x) => x.latencyMs),
+    );
+    parts.push(`attempts AS (
+       INSERT INTO message_attempts (message_id, attempt_no, at, status_code, outcome, error, latency_ms)
+       SELECT * FROM unnest(${a[0]}::uuid[], ${a[1]}::int[], ${a[2]}::timestamptz[], ${a[3]}::int[], ${a[4]}::text[], ${a[5]}::text[], ${a[6]}::int[]))`);
+  }
+  return parts;
 }
 
 function page<R extends MessageRow>(rows: R[], limit: number, cursorOf: (last: R) => string): Page<Message> {

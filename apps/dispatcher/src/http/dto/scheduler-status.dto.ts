@@ -11,6 +11,7 @@ export class TickReportDto {
   @ApiProperty({ example: 0, description: 'Sent, outcome unknown' }) unknown!: number;
   @ApiProperty({ example: 0, description: 'Deadline passed before the send' }) expired!: number;
   @ApiProperty({ example: 0, description: 'Claims lost before the send (not sent by this tick)' }) dropped!: number;
+  @ApiProperty({ example: 0, description: 'Claimed, then handed back unsent (breaker opened, stop or shutdown mid-batch): pending again' }) released!: number;
   @ApiProperty({ type: String, nullable: true, enum: ['breaker-open'], example: null }) skipped!: 'breaker-open' | null;
 }
 
@@ -23,6 +24,8 @@ export class TickTotalsDto {
   @ApiProperty({ example: 0 }) invalid!: number;
   @ApiProperty({ example: 0 }) unknown!: number;
   @ApiProperty({ example: 0 }) expired!: number;
+  @ApiProperty({ example: 0 }) dropped!: number;
+  @ApiProperty({ example: 0 }) released!: number;
 }
 
 export class BreakerStatusDto {

@@ -1,0 +1,52 @@
+import { BadRequestException } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
+import { parseBatchItem } from './batch-item.js';
+import { CreateMessageDto } from './dto/create-message.dto.js';
+import { createValidationPipe } from './validation.pipe.js';
+
+/** What the global ValidationPipe answers for a single create's body: its violations, or none. */
+async function singleCreateViolations(body: Record<string, unknown>): Promise<unknown[]> {
+  try {
+    await createValidationPipe().transform(body, { type: 'body', metatype: CreateMessageDto });
+    return [];
+  } catch (error) {
+    if (!(error instanceof BadRequestException)) throw error;
+    return (error.getResponse() as { details: unknown[] }).details;
+  }
+}
+
+describe(parseBatchItem.name, () => {
+  it.each([
+    { phoneNumber: '+905551111111', content: 'hi', priority: 1 },
+    { phoneNumber: '+905551111111', content: 5 },
+    { content: 'no phone' },
+    {},
+    { phoneNumber: 7, content: null, extra: true, other: 'x' },
+    { phoneNumber: '+905551111111', content: 'hi', sendAfter: 'tomorrow' },
+    { phoneNumber: '+905551111111', content: 'hi', sendAfter: 1_700_000_000_000, expiresAt: '' },
+    { phoneNumber: '+905551111111', content: 'hi', expiresAt: '2026-02-30T00:00:00Z' },
+    { phoneNumber: '+905551111111', content: 'hi', expiresAt: ['2026-11-22T18:00:00Z'] },
+  ])('refuses %j with exactly what a single create answers', async (body) => {
+    const expected = await singleCreateViolations(body);
+
+    expect(expected.length).toBeGreaterThan(0);
+    expect(parseBatchItem(body)).toEqual({ rejected: expected });
+  });
+
+  it.each([
+    [{ phoneNumber: '+905551111111', content: 'hi' }, { sendAfter: null, expiresAt: null }],
+    [{ phoneNumber: '+905551111111', content: 'hi', sendAfter: null, expiresAt: undefined }, { sendAfter: null, expiresAt: null }],
+    [
+      { phoneNumber: '+905551111111', content: 'hi', sendAfter: '2026-11-22T18:00:00Z', expiresAt: '2026-11-22T21:00:00+03:00' },
+      { sendAfter: new Date('2026-11-22T18:00:00Z'), expiresAt: new Date('2026-11-22T18:00:00Z') },
+    ],
+  ])('passes %j on as fields, with its dates parsed, as a single create does', async (body, dates) => {
+    expect(await singleCreateViolations(body)).toEqual([]);
+
+    expect(parseBatchItem(body)).toEqual({ phoneNumber: '+905551111111', content: 'hi', ...dates });
+  });
+
+  it('leaves the rules to the use case: a bad phone number of the right type passes the shape check', () => {
+    expect(parseBatchItem({ phoneNumber: '12', content: '' })).toEqual({ phoneNumber: '12', content: '', sendAfter: null, expiresAt: null });
+  });
+});

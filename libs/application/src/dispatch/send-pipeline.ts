@@ -1,0 +1,151 @@
+import { Logger } from '@nestjs/common';
+import { type ClaimRef, type Clock, type Message, MessageRepository, type RetryPolicy } from '@app/domain';
+import type { DispatchSettings } from '../dispatch-settings.js';
+import type { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
+import { withoutContent } from './content-masking.js';
+import type { OutcomeWriter } from './outcome-writer.js';
+import type { AttemptReport, SendOutcome, TickReport } from './tick-report.js';
+
+export function sendOutcome(message: Message): SendOutcome {
+  if (message.status === 'pending') return 'retry';
+  return message.status === 'sent' || message.status === 'unknown' ? message.status : 'failed';
+}
+
+export interface PipelineParts {
+  messages: MessageRepository;
+  gateway: CircuitBreakerGateway;
+  writer: OutcomeWriter;
+  clock: Clock;
+  policy: RetryPolicy;
+  settings: DispatchSettings;
+}
+
+/**
+ * The sends of one claimed batch, in claim order, with at most DISPATCH_CONCURRENCY requests in
+ * flight. As slots free up, the next group of rows (as many as there are free slots, and as the
+ * breaker admits) is marked "request about to go out" in one fenced statement, then sent: one
+ * slow request never holds the other slots idle. With concurrency 1 the gateway receives the
+ * messages strictly oldest first, and at most one row can be in doubt at any moment. Stops taking
+ * new groups when `stop` is aborted or the breaker opens; the rows it never started are handed
+ * back at once (pending again, no attempt counted), while the requests in flight finish.
+ */
+export class SendPipeline {
+  private readonly logger = new Logger(SendPipeline.name);
+  private inFlight = 0;
+  private readonly sends = new Set<Promise<void>>();
+  private wake: (() => void) | null = null;
+  readonly attempts: AttemptReport[] = [];
+
+  constructor(
+    private readonly parts: PipelineParts,
+    private readonly report: TickReport,
+    private readonly stop: AbortSignal,
+  ) {}
+
+  async run(batch: readonly Message[]): Promise<void> {
+    const { concurrency, leaseMs } = this.parts.settings;
+    const { clock, gateway, writer } = this.parts;
+    let next = 0;
+    let unstarted: Message[] = [];
+    while (next < batch.length && !this.stop.aborted) {
+      if (this.inFlight >= concurrency) {
+        await this.slotFreed();
+        continue;
+      }
+      const admitted = gateway.admit(Math.min(concurrency - this.inFlight, batch.length - next));
+      if (admitted === 0) break;
+      const now = clock.now();
+      const group: Message[] = [];
+      while (group.length < admitted && next < batch.length) {
+        const message = batch[next++];
+        if (message.isExpiredAt(now)) {
+          message.expire(now);
+          writer.add({ message, attempt: null });
+          this.report.expired += 1;
+        } else {
+          group.push(message);
+        }
+      }
+      if (group.length === 0) continue;
+      this.inFlight += group.length;
+      let started: Set<string>;
+      try {
+        started = new Set(await writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs)));
+      } catch (error) {
+        // Not sent: without the database the claims cannot be proven ours. Nothing more starts.
+        this.inFlight -= group.length;
+        this.logger.warn(`${group.length} message(s) not sent: their claims could not be checked (${(error as Error).message})`);
+        unstarted = group;
+        break;
+      }
+      for (const message of group) {
+        if (started.has(message.id)) {
+          message.markRequestStarted(now);
+          this.launch(message);
+        } else {
+          this.inFlight -= 1;
+          this.report.dropped += 1;
+          this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim`);
+        }
+      }
+    }
+    await this.release([...unstarted, ...batch.slice(next)]);
+    await Promise.all(this.sends);
+  }
+
+  private launch(message: Message): void {
+    const send = this.send(message).finally(() => {
+      this.inFlight -= 1;
+      this.sends.delete(send);
+      this.wake?.();
+    });
+    this.sends.add(send);
+  }
+
+  private async send(message: Message): Promise<void> {
+    const { gateway, writer, clock, policy, settings } = this.parts;
+    const result = await gateway.send({ to: message.phoneNumber, content: message.content, idempotencyKey: message.id });
+    const attempt = message.applyDelivery(result, policy, clock.now(), settings.inDoubtPolicy);
+    writer.add({ message, attempt });
+    const outcome = sendOutcome(message);
+    const counter = ({ sent: 'sent', retry: 'retried', failed: 'failed', unknown: 'unknown' } as const)[outcome];
+    this.report[counter] += 1;
+    this.attempts.push({
+      messageId: message.id,
+      attemptNo: attempt.attemptNo,
+      answer: attempt.outcome,
+      statusCode: attempt.statusCode,
+      latencyMs: attempt.latencyMs,
+      outcome,
+      reason: attempt.error === null ? null : withoutContent(attempt.error, message.content),
+      nextAttemptAt: message.nextAttemptAt,
+    });
+  }
+
+  /** Resolves when a send ends or the batch is told to stop. */
+  private slotFreed(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.wake = null;
+        this.stop.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.wake = wake;
+      this.stop.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  /** Rows claimed but never started go back to the queue now rather than when their lease runs out. */
+  private async release(unstarted: readonly Message[]): Promise<void> {
+    if (unstarted.length === 0) return;
+    try {
+      this.report.released += await this.parts.messages.releaseClaims(unstarted.map(claimOf), this.parts.clock.now());
+    } catch (error) {
+      this.logger.warn(`${unstarted.length} unsent message(s) stay claimed until their lease runs out: ${(error as Error).message}`);
+    }
+  }
+}
+
+function claimOf(message: Message): ClaimRef {
+  return { id: message.id, claimToken: message.claimToken as string };
+}

@@ -1,0 +1,43 @@
+import { type FieldViolation, MessageContent, PhoneNumber } from '@app/domain';
+
+/** The fields of a message to create, as a request gives them (dates already parsed). */
+export interface MessageFields {
+  phoneNumber: string;
+  content: string;
+  sendAfter?: Date | null;
+  expiresAt?: Date | null;
+}
+
+/**
+ * Every rule a new message must meet, one violation per broken rule, in field order; empty when
+ * the message may be created. The single create and each item of a batch go through this one
+ * function, so an item of a batch is refused exactly as the same message alone would be.
+ */
+export function newMessageViolations(fields: MessageFields, now: Date, maxContentLength: number): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  const add = (field: string, problem: string | null) => {
+    if (problem) violations.push({ field, messages: [problem] });
+  };
+  add('phoneNumber', PhoneNumber.problem(fields.phoneNumber));
+  add('content', MessageContent.problem(fields.content, maxContentLength));
+  // ISO-8601 also allows week and ordinal dates ("2026-W47"), which Date cannot read.
+  const sendAfterValid = !fields.sendAfter || !Number.isNaN(fields.sendAfter.getTime());
+  const expiresAtValid = !fields.expiresAt || !Number.isNaN(fields.expiresAt.getTime());
+  if (!sendAfterValid) add('sendAfter', 'sendAfter must be an ISO-8601 date-time');
+  if (!expiresAtValid) add('expiresAt', 'expiresAt must be an ISO-8601 date-time');
+  if (fields.expiresAt && expiresAtValid) {
+    if (fields.expiresAt.getTime() <= now.getTime()) add('expiresAt', 'expiresAt must be in the future');
+    if (fields.sendAfter && sendAfterValid && fields.expiresAt.getTime() <= fields.sendAfter.getTime()) add('expiresAt', 'expiresAt must be later than sendAfter');
+  }
+  return violations;
+}
+
+/** The fields as plain JSON values, for fingerprints: equal exactly when two requests ask for the same message. */
+export function canonicalFields(fields: MessageFields): [string, string, string | null, string | null] {
+  return [fields.phoneNumber, fields.content, iso(fields.sendAfter), iso(fields.expiresAt)];
+}
+
+function iso(date: Date | null | undefined): string | null {
+  if (!date) return null;
+  return Number.isNaN(date.getTime()) ? 'Invalid Date' : date.toISOString();
+}
