@@ -3,13 +3,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import axios, { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { GatewayResult } from '@app/domain';
 import { AppConfig, HttpMessageGateway } from '@app/infrastructure';
 import { createSandboxApp } from '../../apps/gateway-sandbox/src/create-sandbox.js';
-import { UndiciAxiosAdapter } from '../../libs/infrastructure/src/gateway/undici-axios-adapter.js';
 import type { SandboxMode } from '../../apps/gateway-sandbox/src/sandbox-behaviour.js';
 import { SandboxState } from '../../apps/gateway-sandbox/src/sandbox-state.js';
 
@@ -445,58 +443,5 @@ describe(HttpMessageGateway.name, () => {
     await gateway.onApplicationShutdown();
 
     await expect(inFlight).resolves.toMatchObject({ kind: 'accepted' });
-  });
-
-  describe(UndiciAxiosAdapter.name, () => {
-    let transport: UndiciAxiosAdapter;
-
-    beforeEach(() => {
-      transport = new UndiciAxiosAdapter({ connections: 2, connectTimeoutMs: 1_000 });
-    });
-
-    afterEach(async () => {
-      await transport.close();
-    });
-
-    function post(config: AxiosRequestConfig = {}): Promise<AxiosResponse> {
-      const data = { to: SMS.to, content: SMS.content };
-      return axios.request({ method: 'post', url: webhookUrl, data, adapter: transport.adapter, headers: { 'x-ins-auth-key': AUTH_KEY }, ...config });
-    }
-
-    it('answers as axios does: JSON parsed by the default transformResponse, headers by name', async () => {
-      const response = await post();
-
-      expect(response.status).toBe(202);
-      expect(response.data).toEqual({ message: 'Accepted', messageId: sandbox.received[0].messageId });
-      expect(response.headers['content-type']).toMatch(/^application\/json/);
-      expect(sandbox.received[0].rawBody).toBe(JSON.stringify({ to: SMS.to, content: SMS.content }));
-    });
-
-    it('rejects a status validateStatus refuses, with the response attached, as axios does', async () => {
-      sandbox.configure({ mode: '503', retryAfterSeconds: 9 });
-
-      const error = await post().catch((e: unknown) => e);
-
-      expect(error).toBeInstanceOf(AxiosError);
-      expect(error).toMatchObject({ code: AxiosError.ERR_BAD_RESPONSE, message: 'Request failed with status code 503', response: { status: 503 } });
-      expect((error as AxiosError).response?.headers['retry-after']).toBe('9');
-    });
-
-    it('refuses what it does not implement before sending anything', async () => {
-      await expect(post({ responseType: 'stream' })).rejects.toMatchObject({ code: AxiosError.ERR_NOT_SUPPORT });
-      await expect(post({ url: 'ftp://127.0.0.1/webhook' })).rejects.toMatchObject({ code: AxiosError.ERR_BAD_REQUEST });
-      expect(sandbox.received).toHaveLength(0);
-    });
-
-    it('is cancelled by the caller\'s signal', async () => {
-      sandbox.configure({ mode: 'hang' });
-      const controller = new AbortController();
-
-      const pending = post({ signal: controller.signal });
-      await sleep(50);
-      controller.abort();
-
-      await expect(pending).rejects.toMatchObject({ code: AxiosError.ERR_CANCELED });
-    });
   });
 });
