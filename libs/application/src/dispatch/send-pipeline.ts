@@ -34,6 +34,12 @@ export class SendPipeline {
   private inFlight = 0;
   private readonly sends = new Set<Promise<void>>();
   private wake: (() => void) | null = null;
+  private batch: readonly Message[] = [];
+  /** The next row of the batch to take. */
+  private next = 0;
+  /** No group starts any more: told to stop, the breaker refused, or the database failed. */
+  private halted = false;
+  private readonly unstarted: Message[] = [];
   readonly attempts: AttemptReport[] = [];
 
   constructor(
@@ -43,41 +49,31 @@ export class SendPipeline {
   ) {}
 
   async run(batch: readonly Message[]): Promise<void> {
-    const { concurrency, leaseMs } = this.parts.settings;
-    const { clock, gateway, writer } = this.parts;
-    let next = 0;
-    let unstarted: Message[] = [];
-    while (next < batch.length && !this.stop.aborted) {
-      if (this.inFlight >= concurrency) {
+    this.batch = batch;
+    let pending = this.startNextGroup();
+    for (;;) {
+      if (pending === null) {
+        if (this.halted || this.next >= batch.length) break;
         await this.slotFreed();
+        pending = this.startNextGroup();
         continue;
       }
-      const admitted = gateway.admit(Math.min(concurrency - this.inFlight, batch.length - next));
-      if (admitted === 0) break;
-      const now = clock.now();
-      const group: Message[] = [];
-      while (group.length < admitted && next < batch.length) {
-        const message = batch[next++];
-        if (message.isExpiredAt(now)) {
-          message.expire(now);
-          writer.add({ message, attempt: null });
-          this.report.expired += 1;
-        } else {
-          group.push(message);
-        }
-      }
-      if (group.length === 0) continue;
-      this.inFlight += group.length;
+      const { group, now } = pending;
       let started: Set<string>;
       try {
-        started = new Set(await writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs)));
+        started = new Set(await pending.started);
       } catch (error) {
         // Not sent: without the database the claims cannot be proven ours. Nothing more starts.
         this.inFlight -= group.length;
         this.logger.warn(`${group.length} message(s) not sent: their claims could not be checked (${(error as Error).message})`);
-        unstarted = group;
-        break;
+        this.unstarted.push(...group);
+        this.halted = true;
+        pending = null;
+        continue;
       }
+      // The next group's statement goes out first, with the slots freed meanwhile; building
+      // this group's requests takes a while, and the database need not wait for it.
+      pending = this.startNextGroup();
       for (const message of group) {
         if (started.has(message.id)) {
           message.markRequestStarted(now);
@@ -89,8 +85,45 @@ export class SendPipeline {
         }
       }
     }
-    await this.release([...unstarted, ...batch.slice(next)]);
+    await this.release([...this.unstarted, ...batch.slice(this.next)]);
     await Promise.all(this.sends);
+  }
+
+  /**
+   * Takes the next group (as many rows as there are free slots and the breaker admits; expired
+   * ones are expired instead) and sends its start statement. Null when no slot is free, or the
+   * batch is done: all rows taken, told to stop, or the breaker admits nothing more (`halted`).
+   */
+  private startNextGroup(): { group: Message[]; now: Date; started: Promise<string[]> } | null {
+    const { concurrency, leaseMs } = this.parts.settings;
+    const { clock, gateway, writer } = this.parts;
+    if (this.stop.aborted) this.halted = true;
+    while (!this.halted && this.next < this.batch.length && this.inFlight < concurrency) {
+      const admitted = gateway.admit(Math.min(concurrency - this.inFlight, this.batch.length - this.next));
+      if (admitted === 0) {
+        this.halted = true;
+        break;
+      }
+      const now = clock.now();
+      const group: Message[] = [];
+      while (group.length < admitted && this.next < this.batch.length) {
+        const message = this.batch[this.next++];
+        if (message.isExpiredAt(now)) {
+          message.expire(now);
+          writer.add({ message, attempt: null });
+          this.report.expired += 1;
+        } else {
+          group.push(message);
+        }
+      }
+      if (group.length === 0) continue;
+      this.inFlight += group.length;
+      const started = writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs));
+      // Awaited by run() right after; this only keeps a failure from counting as unhandled meanwhile.
+      started.catch(() => undefined);
+      return { group, now, started };
+    }
+    return null;
   }
 
   private launch(message: Message): void {
