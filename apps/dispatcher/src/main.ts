@@ -1,3 +1,4 @@
+import './heap-growth.js';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AppConfig, ConfigError } from '@app/infrastructure';

@@ -1,3 +1,4 @@
+import '../heap-growth.js';
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
