@@ -3,7 +3,7 @@
  * adapters do (copies in, copies out), so a test can only see what a use case actually persisted.
  */
 import { randomUUID } from 'node:crypto';
-import { DispatchMetrics, emptyTickReport, type SendOutcome, type TickReport } from '@app/application';
+import { DispatchMetrics, type DispatchSettings, emptyTickReport, type SendOutcome, type TickReport } from '@app/application';
 import {
   type Alert,
   AlertNotifier,
@@ -521,4 +521,22 @@ export class RecordingDispatchMetrics extends DispatchMetrics {
 /** A tick's report: nothing claimed, nothing skipped, unless `overrides` says otherwise. */
 export function tickReport(startedAt: Date, overrides: Partial<TickReport> = {}): TickReport {
   return { ...emptyTickReport(startedAt), ...overrides };
+}
+
+/** Dispatch settings for use cases under test: the service's defaults, unless `overrides` says otherwise. */
+export function dispatchSettings(overrides: Partial<DispatchSettings> = {}): DispatchSettings {
+  return {
+    intervalMs: 120_000,
+    batchSize: 2,
+    concurrency: 1,
+    autostart: true,
+    maxContentLength: 160,
+    retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
+    leaseMs: 60_000,
+    inDoubtPolicy: 'hold',
+    breaker: { failures: 5, cooldownMs: 60_000 },
+    alertAfterFailedTicks: 3,
+    shutdownGraceMs: 15_000,
+    ...overrides,
+  };
 }

@@ -2,7 +2,16 @@ import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { LEASE_LOST, type SendStep } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageGateway, FakeMessageRepository, FakeSentMessageCache, gatewayResult, settle, SoloLeadership, tickReport } from '../../../../test/support/fakes.js';
+import {
+  dispatchSettings,
+  FakeMessageGateway,
+  FakeMessageRepository,
+  FakeSentMessageCache,
+  gatewayResult,
+  tickReport,
+  settle,
+  SoloLeadership,
+} from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch-batch.use-case.js';
@@ -13,20 +22,7 @@ const at = (ms: number) => new Date(NOW.getTime() + ms);
 const LEASE_MS = 60_000;
 
 function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettings {
-  return {
-    intervalMs: 120_000,
-    batchSize: 2,
-    concurrency: 2,
-    autostart: true,
-    maxContentLength: 160,
-    retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
-    leaseMs: LEASE_MS,
-    inDoubtPolicy: 'hold',
-    breaker: { failures: 5, cooldownMs: 60_000 },
-    alertAfterFailedTicks: 3,
-    shutdownGraceMs: 15_000,
-    ...overrides,
-  };
+  return dispatchSettings({ concurrency: 2, leaseMs: LEASE_MS, ...overrides });
 }
 
 const emptyReport = (overrides: Partial<TickReport> = {}): TickReport => tickReport(NOW, overrides);

@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { type InDoubtPolicy, LEASE_LOST, type Message } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { dispatchSettings, FakeMessageRepository } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { Housekeeping } from './housekeeping.use-case.js';
 
@@ -11,19 +11,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 const LEASE_MS = 30_000;
 
 function settingsWith(inDoubtPolicy: InDoubtPolicy): DispatchSettings {
-  return {
-    intervalMs: 60_000,
-    batchSize: 10,
-    concurrency: 1,
-    autostart: true,
-    maxContentLength: 160,
-    retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
-    leaseMs: LEASE_MS,
-    inDoubtPolicy,
-    breaker: { failures: 5, cooldownMs: 60_000 },
-    alertAfterFailedTicks: 3,
-    shutdownGraceMs: 15_000,
-  };
+  return dispatchSettings({ intervalMs: 60_000, batchSize: 10, leaseMs: LEASE_MS, inDoubtPolicy });
 }
 
 describe(Housekeeping.name, () => {

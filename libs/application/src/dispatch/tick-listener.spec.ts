@@ -4,14 +4,15 @@ import { type Alert, AlertNotifier, type GatewayResult } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
 import {
   deferred,
+  dispatchSettings,
   FakeMessageGateway,
   FakeMessageRepository,
   FakeSentMessageCache,
   gatewayResult,
+  tickReport,
   RecordingAlertNotifier,
   RecordingDispatchMetrics,
   SoloLeadership,
-  tickReport,
 } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
@@ -24,20 +25,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 const ALERT_AFTER = 3;
 
 function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettings {
-  return {
-    intervalMs: 60_000,
-    batchSize: 10,
-    concurrency: 1,
-    autostart: true,
-    maxContentLength: 160,
-    retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
-    leaseMs: 30_000,
-    inDoubtPolicy: 'hold',
-    breaker: { failures: 5, cooldownMs: 60_000 },
-    alertAfterFailedTicks: ALERT_AFTER,
-    shutdownGraceMs: 15_000,
-    ...overrides,
-  };
+  return dispatchSettings({ intervalMs: 60_000, batchSize: 10, leaseMs: 30_000, alertAfterFailedTicks: ALERT_AFTER, ...overrides });
 }
 
 interface LogLine {

@@ -1,26 +1,14 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { IdempotencyKeyReusedError, ValidationError } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { dispatchSettings, FakeMessageRepository } from '../../../../test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CreateMessage } from './create-message.use-case.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const at = (ms: number) => new Date(NOW.getTime() + ms);
 
-const settings: DispatchSettings = {
-  intervalMs: 120_000,
-  batchSize: 2,
-  concurrency: 1,
-  autostart: true,
-  maxContentLength: 10,
-  retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
-  leaseMs: 60_000,
-  inDoubtPolicy: 'hold',
-  breaker: { failures: 5, cooldownMs: 60_000 },
-  alertAfterFailedTicks: 3,
-  shutdownGraceMs: 15_000,
-};
+const settings: DispatchSettings = dispatchSettings({ maxContentLength: 10 });
 
 async function violationsOf(promise: Promise<unknown>): Promise<ValidationError['details']> {
   const error = await promise.then(

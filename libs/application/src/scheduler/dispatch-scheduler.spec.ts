@@ -20,6 +20,7 @@ import { FakeClock } from '../../../../test/support/fake-clock.js';
 import {
   type Deferred,
   deferred,
+  dispatchSettings,
   FakeMessageGateway,
   FakeMessageRepository,
   FakeSentMessageCache,
@@ -47,20 +48,7 @@ const GRACE_MS = 15_000;
 const seconds = (s: number) => new Date(T0.getTime() + s * 1_000);
 
 function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettings {
-  return {
-    intervalMs: INTERVAL_MS,
-    batchSize: 2,
-    concurrency: 1,
-    autostart: true,
-    maxContentLength: 160,
-    retry: { baseMs: 1_000, maxMs: 300_000, maxAttempts: 5 },
-    leaseMs: 30_000,
-    inDoubtPolicy: 'hold',
-    breaker: { failures: 100, cooldownMs: 60_000 },
-    alertAfterFailedTicks: 3,
-    shutdownGraceMs: GRACE_MS,
-    ...overrides,
-  };
+  return dispatchSettings({ intervalMs: INTERVAL_MS, leaseMs: 30_000, breaker: { failures: 100, cooldownMs: 60_000 }, shutdownGraceMs: GRACE_MS, ...overrides });
 }
 
 const noTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, released: 0 };
