@@ -17,6 +17,7 @@ const ENV = {
 interface Row {
   id: string;
   status: string;
+  claimed_by: string | null;
   request_started_at: Date | null;
   attempt_count: number;
 }
@@ -43,7 +44,7 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
         `INSERT INTO messages (phone_number, content) SELECT phone, 'mid-batch ' || n FROM unnest($1::text[]) WITH ORDINALITY AS p(phone, n)`,
         [phones(MESSAGES)],
       );
-      const rows = async () => (await db.sql.query<Row>('SELECT id, status, request_started_at, attempt_count FROM messages ORDER BY seq')).rows;
+      const rows = async () => (await db.sql.query<Row>('SELECT id, status, claimed_by, request_started_at, attempt_count FROM messages ORDER BY seq')).rows;
 
       const neverAttempted = new Set<string>();
       const everInDoubt = new Set<string>();
@@ -56,7 +57,8 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
         expect((await sut.kill('SIGKILL')).signal).toBe('SIGKILL');
 
         // What the killed process left: claimed rows, some of which had their request started.
-        const left = (await rows()).filter((r) => r.status === 'sending');
+        // (Rows an earlier killed run left may still be under their lease: not this kill's.)
+        const left = (await rows()).filter((r) => r.status === 'sending' && r.claimed_by === `fault-batch-${run}`);
         const started = left.filter((r) => r.request_started_at !== null);
         const claimedOnly = left.filter((r) => r.request_started_at === null);
         const reached = new Set(sandbox.received().map((r) => r.headers['idempotency-key']));
