@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '../support/openapi.js';
 import { SECOND_API_KEY, type Stack, startStack } from '../support/stack.js';
 
 const ROUTES: ['get' | 'post', string][] = [
@@ -17,9 +18,11 @@ const ROUTES: ['get' | 'post', string][] = [
 
 describe('API key (e2e)', () => {
   let stack: Stack;
+  let doc: OpenApiDocument;
 
   beforeAll(async () => {
     stack = await startStack();
+    doc = await fetchDocument(stack);
   });
 
   afterAll(async () => {
@@ -39,11 +42,13 @@ describe('API key (e2e)', () => {
   it.each(ROUTES)('%s %s answers 401 without the key', async (method, path) => {
     const res = await stack.api(method, path, false).send({ phoneNumber: '+905551111111', content: 'hi' }).expect(401);
     expect(res.body).toEqual({ statusCode: 401, code: 'UNAUTHORIZED', message: 'missing x-ins-auth-key header' });
+    expectResponseToMatchDocument(doc, res);
   });
 
   it.each(ROUTES)('%s %s answers 401 with a wrong key', async (method, path) => {
     const res = await stack.api(method, path, false).set('x-ins-auth-key', 'not-the-right-key-at-all').send({ phoneNumber: '+905551111111', content: 'hi' }).expect(401);
     expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED', message: 'invalid x-ins-auth-key header' });
+    expectResponseToMatchDocument(doc, res);
   });
 
   it('accepts every key of API_KEYS, so a key can be rotated', async () => {

@@ -64,9 +64,14 @@ describe('bad input (e2e)', () => {
     expect(res.body).toEqual({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than 64 KB' });
   });
 
-  it('answers 400, not 500, to a body that is not JSON', async () => {
-    const res = await post('phoneNumber=+905551111111&content=hi', 'application/x-www-form-urlencoded').expect(400);
-    expect(res.body.code).toBe('VALIDATION_FAILED');
+  it('answers 415, not 500, to a body that is not JSON (see http-edge.e2e.spec.ts for the rest of the HTTP edge)', async () => {
+    const res = await post('phoneNumber=+905551111111&content=hi', 'application/x-www-form-urlencoded').expect(415);
+    expect(res.body).toEqual({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request body must be JSON (Content-Type: application/json)' });
+  });
+
+  it('answers 400, not 500, to the issue example: about 20 KB holding an array nested 5,000 deep', async () => {
+    const res = await post(`${'['.repeat(5000)}${']'.repeat(5000)}`).expect(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'BODY_TOO_DEEP', message: 'request body is nested more than 32 levels deep' });
   });
 
   it.each([

@@ -189,7 +189,7 @@ describe('bulk create (e2e)', () => {
     const doc = (await stack.api('get', '/docs-json', false).expect(200)).body;
     const op = doc.paths[BATCH].post;
 
-    expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '413', '422']);
+    expect(Object.keys(op.responses).sort()).toEqual(['201', '400', '401', '413', '415', '422', '431', '500']);
     expect(op.security).toEqual([{ 'x-ins-auth-key': [] }]);
     expect(op.parameters.map((p: { in: string; name: string }) => `${p.in} ${p.name}`).sort()).toEqual(['header Idempotency-Key', 'query atomic']);
     expect(op.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateMessagesDto');

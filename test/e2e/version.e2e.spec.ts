@@ -37,6 +37,6 @@ describe('GET /version (e2e)', () => {
 
     expect(res.body.info.version).toBe(PACKAGE_VERSION);
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/version', '/metrics']));
-    expect(res.body.paths['/version'].get.security).toBeUndefined();
+    expect(res.body.paths['/version'].get.security).toEqual([]);
   });
 });

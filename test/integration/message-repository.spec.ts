@@ -235,6 +235,78 @@ describe(TypeOrmMessageRepository.name, () => {
       await sendAll();
       await expect(sut.listSent({ limit: 2, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
     });
+
+    it.each([
+      ['a time beyond bigint', ['sent', '9223372036854775807', '1']],
+      ['a time below bigint', ['sent', '-9223372036854775808', '1']],
+      ['a time after year 9999', ['sent', '253402300800000000', '1']],
+      ['a seq beyond bigint', ['sent', '1000', '9999999999999999999']],
+      ['seq 0', ['sent', '1000', '0']],
+    ])('refuses a well-formed cursor with %s before any query', async (_what, parts) => {
+      await insert(2);
+      await sendAll();
+      const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
+      let refusal: unknown;
+
+      const statements = await statementsOf(() => sut.listSent({ limit: 2, cursor }).catch((error: unknown) => (refusal = error)));
+
+      expect(refusal).toBeInstanceOf(InvalidCursorError);
+      expect(statements).toEqual([]);
+    });
+
+    it('takes a cursor at the edges of its ranges: the latest time and seq page from the top, year 0001 finds nothing', async () => {
+      const ids = await insert(2);
+      await sendAll();
+      const cursor = (...parts: string[]) => Buffer.from(JSON.stringify(['sent', ...parts])).toString('base64url');
+
+      const top = await sut.listSent({ limit: 5, cursor: cursor('253402300799999999', '9223372036854775807') });
+      const bottom = await sut.listSent({ limit: 5, cursor: cursor('-62135596800000000', '1') });
+
+      expect(top.items.map((m) => m.id).sort()).toEqual([...ids].sort());
+      expect(bottom).toEqual({ items: [], nextCursor: null });
+    });
+
+    it('reads the time of a cursor to the microsecond beyond 2^53 µs (year 2255), skipping no row', async () => {
+      const ids = await insert(3);
+      await db.sql.query(`UPDATE messages SET status = 'sent', gateway_message_id = 'gw', sent_at = '2300-01-01 00:00:00.000001+00' WHERE id = ANY($1::uuid[])`, [ids.slice(0, 2)]);
+      await db.sql.query(`UPDATE messages SET status = 'sent', gateway_message_id = 'gw', sent_at = '2300-01-01 00:00:00.000002+00' WHERE id = $1`, [ids[2]]);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sut.listSent({ limit: 1, cursor });
+        seen.push(...page.items.map((m) => m.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([ids[2], ids[1], ids[0]]);
+    });
+  });
+
+  describe('list', () => {
+    it.each([
+      ['a seq beyond bigint', ['all', '9223372036854775808']],
+      ['a seq below bigint', ['all', '-9223372036854775809']],
+      ['seq 0', ['all', '0']],
+      ['a negative seq', ['all', '-5']],
+    ])('refuses a well-formed cursor with %s before any query', async (_what, parts) => {
+      await insert(2);
+      const cursor = Buffer.from(JSON.stringify(parts)).toString('base64url');
+      let refusal: unknown;
+
+      const statements = await statementsOf(() => sut.list({ limit: 2, cursor }).catch((error: unknown) => (refusal = error)));
+
+      expect(refusal).toBeInstanceOf(InvalidCursorError);
+      expect(statements).toEqual([]);
+    });
+
+    it('takes a cursor at the largest bigint: every message, newest first', async () => {
+      const ids = await insert(3);
+      const cursor = Buffer.from(JSON.stringify(['all', '9223372036854775807'])).toString('base64url');
+
+      const page = await sut.list({ limit: 5, cursor });
+
+      expect(page.items.map((m) => m.id)).toEqual([...ids].reverse());
+    });
   });
 
   describe('countByStatus', () => {

@@ -17,6 +17,10 @@ describe(MessageContent.name, () => {
     expect(MessageContent.problem('a'.repeat(161))).toBe('content must be at most 160 characters (got 161)');
   });
 
+  it('accepts surrogate pairs, which are whole characters', () => {
+    expect(MessageContent.problem('😀 \ud83d\ude00')).toBeNull();
+  });
+
   it('honours a configured maximum', () => {
     expect(MessageContent.problem('abcd', 3)).toMatch(/at most 3 characters/);
     expect(MessageContent.problem('abc', 3)).toBeNull();
@@ -26,6 +30,9 @@ describe(MessageContent.name, () => {
     ['', 'content must not be empty'],
     ['   ', 'content must not be empty'],
     ['a\u0000b', 'content must not contain NUL characters'],
+    ['a\ud800b', 'content must be valid Unicode text (it holds a lone surrogate)'],
+    ['\udc00 at the start', 'content must be valid Unicode text (it holds a lone surrogate)'],
+    ['at the end \ud83d', 'content must be valid Unicode text (it holds a lone surrogate)'],
     [42, 'content must be a string'],
   ])('refuses %j', (value, reason) => {
     expect(MessageContent.problem(value)).toBe(reason);

@@ -2,6 +2,8 @@ import { ValidationError } from './errors.js';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 160;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
@@ -28,6 +30,8 @@ export class MessageContent {
   static problem(text: unknown, maxLength = DEFAULT_MAX_CONTENT_LENGTH): string | null {
     if (typeof text !== 'string') return 'content must be a string';
     if (text.includes('\u0000')) return 'content must not contain NUL characters';
+    // A lone surrogate is not text: PostgreSQL would store U+FFFD instead, changing the message.
+    if (LONE_SURROGATE.test(text)) return 'content must be valid Unicode text (it holds a lone surrogate)';
     if (text.trim().length === 0) return 'content must not be empty';
     // Every character takes at least one UTF-16 unit, so text within the limit in units is within
     // it in characters: most texts skip the grapheme count (about 40 µs for 70 characters).

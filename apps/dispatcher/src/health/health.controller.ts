@@ -1,9 +1,48 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { DispatchScheduler } from '@app/application';
 import { SentMessageCache } from '@app/domain';
+import { ApiErrors, ApiPublic } from '../http/api-docs.js';
+
+export class LivenessDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status!: 'ok';
+}
+
+/** One check of the readiness answer (terminus' shape): its status and what it reports. */
+const CHECK_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status'],
+  properties: {
+    status: { type: 'string', enum: ['up', 'degraded', 'down'] },
+    message: { type: 'string' },
+  },
+  additionalProperties: true,
+};
+
+const CHECKS_SCHEMA: SchemaObject = { type: 'object', additionalProperties: CHECK_SCHEMA };
+
+const READY_EXAMPLE_CHECKS = {
+  dispatcher: { status: 'up' },
+  database: { status: 'up' },
+  migrations: { status: 'up', pending: 0 },
+  redis: { status: 'up', state: 'up' },
+};
+
+/** The readiness answer: terminus' HealthCheckResult, with this service's four checks. */
+const READINESS_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status', 'details'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded'], description: 'degraded: Redis is down (receipts are not cached; sending goes on)' },
+    info: { ...CHECKS_SCHEMA, description: 'The checks that are up or degraded' },
+    error: { ...CHECKS_SCHEMA, description: 'The checks that are down (none when ready)' },
+    details: { ...CHECKS_SCHEMA, description: 'Every check: dispatcher, database, migrations and redis (state up, down or disabled)' },
+  },
+  example: { status: 'ok', info: READY_EXAMPLE_CHECKS, error: {}, details: READY_EXAMPLE_CHECKS },
+};
 
 /**
  * Liveness says the process answers. Readiness says this instance can do its work: it is not
@@ -11,6 +50,7 @@ import { SentMessageCache } from '@app/domain';
  * without it the receipts are not cached, and sending goes on.
  */
 @ApiTags('health')
+@ApiPublic()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -24,15 +64,17 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process answers' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
+  // terminus' own Swagger decorators are left out: this document states the answers.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: database reachable and migrated; Redis reported without failing readiness' })
-  @ApiServiceUnavailableResponse({ description: 'Database unreachable or not migrated' })
+  @ApiOkResponse({ schema: READINESS_SCHEMA, description: 'Ready to work; each check says what it saw' })
+  @ApiErrors('SERVICE_UNAVAILABLE')
   ready() {
     return this.health.check([
       () => {

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainError } from '@app/domain';
+import { DomainError, type FieldViolation, ValidationError } from '@app/domain';
 import type { ErrorBody } from './error-body.js';
 
 const STATUS_BY_DOMAIN_CODE: Record<string, number> = {
@@ -22,16 +22,20 @@ const CODE_BY_STATUS: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE_ENTITY',
   429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Turns any error into { statusCode, code, message, details? }; a stack trace never leaves the process. */
+/**
+ * Turns any error into { statusCode, code, message, details? }; a stack trace never leaves the
+ * process. `details` is only ever the field violations of a validation failure (ErrorBody).
+ */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof DomainError) {
     return {
       statusCode: STATUS_BY_DOMAIN_CODE[error.code] ?? HttpStatus.UNPROCESSABLE_ENTITY,
       code: error.code,
       message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
+      ...(error instanceof ValidationError ? { details: error.details } : {}),
     };
   }
   if (error instanceof HttpException) {
@@ -43,7 +47,7 @@ export function toErrorBody(error: unknown): ErrorBody {
       statusCode,
       code: typeof body.code === 'string' ? body.code : (CODE_BY_STATUS[statusCode] ?? `HTTP_${statusCode}`),
       message,
-      ...(body.details === undefined ? {} : { details: body.details }),
+      ...(Array.isArray(body.details) ? { details: body.details as FieldViolation[] } : {}),
     };
   }
   return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL_ERROR', message: 'internal error' };

@@ -1,11 +1,11 @@
-import { isISO8601 } from 'class-validator';
 import type { CreateMessagesItem } from '@app/application';
 import type { FieldViolation } from '@app/domain';
+import { dateTimeMessage, parseRfc3339DateTime } from './rfc3339.js';
 
 const FIELDS = new Set(['phoneNumber', 'content', 'sendAfter', 'expiresAt']);
 
 /**
- * The checks CreateMessageDto makes of a single create's body (types, strict ISO-8601 dates, no
+ * The checks CreateMessageDto makes of a single create's body (types, RFC 3339 dates, no
  * unknown field), with the same field names and messages, as a plain function for each item of
  * a batch: class-validator on 1000 nested DTOs took 24 ms a batch, this takes about 4. The rules
  * proper (phone number, content, dates) run in the use case, shared with the single create.
@@ -20,9 +20,9 @@ export function parseBatchItem(raw: Record<string, unknown>): CreateMessagesItem
   const date = (field: 'sendAfter' | 'expiresAt'): Date | null => {
     const value = raw[field];
     if (value === undefined || value === null) return null;
-    if (typeof value === 'string' && isISO8601(value, { strict: true })) return new Date(value);
-    reject(field, `${field} must be an ISO-8601 date-time`);
-    return null;
+    const parsed = parseRfc3339DateTime(value);
+    if (!parsed) reject(field, dateTimeMessage(field));
+    return parsed;
   };
   const sendAfter = date('sendAfter');
   const expiresAt = date('expiresAt');

@@ -1,19 +1,35 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, type ApiParamOptions, ApiTags, type HeadersObject, type SchemaObject } from '@nestjs/swagger';
 import { CreateMessage, CreateMessages, GetMessage, GetMessageStats, ListMessages, ListSentMessages, MAX_BATCH_MESSAGES, ReplayMessage, ReplayMessages } from '@app/application';
 import { DEFAULT_MAX_CONTENT_LENGTH, REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
-import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { ApiErrors, ApiKeyRequired, type ErrorUse } from './api-docs.js';
+import { ApiKeyGuard } from './api-key.guard.js';
 import { parseBatchItem } from './batch-item.js';
-import { batchBodyLimit } from './body-parsing.js';
+import { batchBodyLimit, MAX_BATCH_BODY_KEYS } from './body-parsing.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { CreatedItemDto, CreateMessagesDto, CreateMessagesQueryDto, CreateMessagesResultDto, RefusedItemDto } from './dto/create-messages.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
 import { AttemptDto, MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, ReplayDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
 import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
-import { ErrorBody } from './error-body.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The Idempotency-Key header as the document states it (IDEMPOTENCY_KEY). */
+const IDEMPOTENCY_KEY_SCHEMA: SchemaObject = { type: 'string', pattern: '^[!-~]{1,255}$', example: '2b1f7c1e-checkout-42' };
+
+/** The errors of every route that takes a JSON body, before the body reaches the controller. */
+const JSON_BODY_ERRORS: ErrorUse[] = ['INVALID_JSON', 'BODY_TOO_DEEP', 'TOO_MANY_KEYS', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+
+/** A body refused for its Idempotency-Key header. */
+const BAD_IDEMPOTENCY_KEY: ErrorUse = 'BAD_REQUEST';
+
+/** The replayed answer of an idempotent create says so. */
+const IDEMPOTENT_REPLAYED_HEADER: HeadersObject = {
+  'Idempotent-Replayed': { description: 'true when this is the answer to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+};
+
+const MESSAGE_ID_PARAM: ApiParamOptions = { name: 'id', description: 'The id of a message (any other value is a 404)', schema: { type: 'string', format: 'uuid' } };
 
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -22,8 +38,7 @@ function checkIdempotencyKey(key: string | undefined): void {
 }
 
 @ApiTags('messages')
-@ApiSecurity(API_KEY_SCHEME)
-@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or wrong x-ins-auth-key' })
+@ApiKeyRequired()
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/messages')
 export class MessagesController {
@@ -45,11 +60,19 @@ export class MessagesController {
     name: 'Idempotency-Key',
     required: false,
     description: 'Makes retries safe: the same key with the same body returns the first message (no second row); with another body it is a 422',
+    schema: IDEMPOTENCY_KEY_SCHEMA,
   })
-  @ApiCreatedResponse({ type: MessageDto, description: 'Created, or (header Idempotent-Replayed: true) the message an earlier request with the same Idempotency-Key created' })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Invalid JSON, unknown field, wrong type, bad phone number, content or dates' })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'Idempotency-Key already used with a different body' })
-  @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'Body over 64 KB' })
+  @ApiCreatedResponse({
+    type: MessageDto,
+    description: 'Created, or (header Idempotent-Replayed: true) the message an earlier request with the same Idempotency-Key created',
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+  })
+  @ApiErrors(
+    ['VALIDATION_FAILED', 'a field is missing, unknown or of the wrong type, or the phone number, content or dates break a rule; `details` names each field'],
+    BAD_IDEMPOTENCY_KEY,
+    ...JSON_BODY_ERRORS,
+    'IDEMPOTENCY_KEY_REUSED',
+  )
   async create(
     @Body() body: CreateMessageDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -82,17 +105,25 @@ export class MessagesController {
     name: 'Idempotency-Key',
     required: false,
     description: 'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); with another body it is a 422. Separate from the keys of single creates',
+    schema: IDEMPOTENCY_KEY_SCHEMA,
   })
   @ApiCreatedResponse({
     type: CreateMessagesResultDto,
     description: 'One result per item, in request order; or (header Idempotent-Replayed: true) the answer an earlier request with the same Idempotency-Key got',
+    headers: IDEMPOTENT_REPLAYED_HEADER,
   })
-  @ApiBadRequestResponse({
-    type: ErrorBody,
-    description: `Not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, invalid JSON, a bad atomic or Idempotency-Key; or, with atomic=true, any bad item (details name each, e.g. messages[3].phoneNumber)`,
-  })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'Idempotency-Key already used with a different batch' })
-  @ApiPayloadTooLargeResponse({ type: ErrorBody, description: 'Body over the batch limit (see above)' })
+  @ApiErrors(
+    [
+      'VALIDATION_FAILED',
+      `the body is not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, or atomic is not true or false; or, with atomic=true, an item is bad (\`details\` names each field, e.g. messages[3].phoneNumber)`,
+      { message: 'messages[1].phoneNumber: phoneNumber must be a string', details: [{ field: 'messages[1].phoneNumber', messages: ['phoneNumber must be a string'] }] },
+    ],
+    BAD_IDEMPOTENCY_KEY,
+    ...JSON_BODY_ERRORS.filter((use) => use !== 'TOO_MANY_KEYS' && use !== 'PAYLOAD_TOO_LARGE'),
+    ['TOO_MANY_KEYS', `the body has more than ${MAX_BATCH_BODY_KEYS} keys (20 per item)`, { message: `request body has more than ${MAX_BATCH_BODY_KEYS} keys` }],
+    ['PAYLOAD_TOO_LARGE', 'the body is larger than the batch limit (see above), after decompression', { message: `request body is larger than ${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB` }],
+    ['IDEMPOTENCY_KEY_REUSED', 'the Idempotency-Key was already used with another batch'],
+  )
   async createMany(
     @Body() body: CreateMessagesDto,
     @Query() query: CreateMessagesQueryDto,
@@ -112,9 +143,16 @@ export class MessagesController {
   @Post('replay')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Put failed, unknown or expired messages back to pending with a fresh attempt budget' })
-  @ApiOkResponse({ type: ReplayCountDto })
-  @ApiBadRequestResponse({ type: ErrorBody })
-  @ApiConflictResponse({ type: ErrorBody, description: 'Asked to replay sent (or pending / sending) messages' })
+  @ApiOkResponse({ type: ReplayCountDto, description: 'How many messages were replayed (or, on a dry run, would be)' })
+  @ApiErrors(
+    ['VALIDATION_FAILED', 'status is not a non-empty list of statuses, from or to is not a date-time, or dryRun is not a boolean; `details` names each field', {
+      message: 'from: from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z',
+      details: [{ field: 'from', messages: ['from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z'] }],
+    }],
+    ['BAD_REQUEST', 'from is not earlier than to', { message: 'from must be earlier than to' }],
+    ...JSON_BODY_ERRORS,
+    'REPLAY_REFUSED',
+  )
   async replayMany(@Body() body: ReplayMessagesDto): Promise<ReplayCountDto> {
     const refused = body.status.filter((s) => !(REPLAYABLE_STATUSES as readonly string[]).includes(s));
     if (refused.length > 0) {
@@ -131,8 +169,14 @@ export class MessagesController {
 
   @Get('sent')
   @ApiOperation({ summary: 'Sent messages, most recently sent first (keyset pagination)' })
-  @ApiOkResponse({ type: SentMessagePageDto })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Bad limit or cursor' })
+  @ApiOkResponse({ type: SentMessagePageDto, description: 'One page, and the cursor of the next one' })
+  @ApiErrors(
+    ['VALIDATION_FAILED', 'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
+      message: 'limit: limit must be a whole number from 1 to 100',
+      details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
+    }],
+    'INVALID_CURSOR',
+  )
   async sent(@Query() query: PageQueryDto): Promise<SentMessagePageDto> {
     const page = await this.listSentMessages.execute({ limit: query.limit, cursor: query.cursor });
     return { items: page.items.map((m) => SentMessageDto.from(m)), nextCursor: page.nextCursor };
@@ -140,15 +184,21 @@ export class MessagesController {
 
   @Get('stats')
   @ApiOperation({ summary: 'Number of messages per status' })
-  @ApiOkResponse({ type: MessageStatsDto })
+  @ApiOkResponse({ type: MessageStatsDto, description: 'The counts, cluster-wide' })
   stats(): Promise<MessageStatsDto> {
     return this.getStats.execute();
   }
 
   @Get()
   @ApiOperation({ summary: 'Messages, newest first, optionally of one status (keyset pagination)' })
-  @ApiOkResponse({ type: MessagePageDto })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'Bad status, limit or cursor' })
+  @ApiOkResponse({ type: MessagePageDto, description: 'One page, and the cursor of the next one' })
+  @ApiErrors(
+    ['VALIDATION_FAILED', 'status is not a message status, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
+      message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
+      details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],
+    }],
+    'INVALID_CURSOR',
+  )
   async list(@Query() query: ListMessagesQueryDto): Promise<MessagePageDto> {
     const page = await this.listMessages.execute({ status: query.status, limit: query.limit, cursor: query.cursor });
     return { items: page.items.map((m) => MessageDto.from(m)), nextCursor: page.nextCursor };
@@ -156,8 +206,9 @@ export class MessagesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One message with its delivery state, attempts and replays' })
-  @ApiOkResponse({ type: MessageDetailsDto })
-  @ApiNotFoundResponse({ type: ErrorBody })
+  @ApiParam(MESSAGE_ID_PARAM)
+  @ApiOkResponse({ type: MessageDetailsDto, description: 'The message, its attempts and its replays' })
+  @ApiErrors('INVALID_PATH', 'MESSAGE_NOT_FOUND')
   async get(@Param('id') id: string): Promise<MessageDetailsDto> {
     const { message, attempts, replays } = await this.getMessage.execute(id);
     return { ...MessageDto.from(message), attempts: attempts.map((a) => AttemptDto.from(a)), replays: replays.map((r) => ReplayDto.from(r)) };
@@ -166,9 +217,9 @@ export class MessagesController {
   @Post(':id/replay')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Put one failed, unknown or expired message back to pending with a fresh attempt budget' })
-  @ApiOkResponse({ type: MessageDto })
-  @ApiNotFoundResponse({ type: ErrorBody })
-  @ApiConflictResponse({ type: ErrorBody, description: 'The message is sent or being sent' })
+  @ApiParam(MESSAGE_ID_PARAM)
+  @ApiOkResponse({ type: MessageDto, description: 'The message, pending (a pending message is left as it is)' })
+  @ApiErrors('INVALID_PATH', 'MESSAGE_NOT_FOUND', 'ILLEGAL_TRANSITION')
   async replay(@Param('id') id: string): Promise<MessageDto> {
     return MessageDto.from(await this.replayMessage.execute(id));
   }

@@ -1,13 +1,12 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { GetDispatchStatus, StartDispatch, StopDispatch } from '@app/application';
-import { API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { ApiKeyRequired } from './api-docs.js';
+import { ApiKeyGuard } from './api-key.guard.js';
 import { SchedulerStatusDto } from './dto/scheduler-status.dto.js';
-import { ErrorBody } from './error-body.js';
 
 @ApiTags('scheduler')
-@ApiSecurity(API_KEY_SCHEME)
-@ApiUnauthorizedResponse({ type: ErrorBody, description: 'Missing or wrong x-ins-auth-key' })
+@ApiKeyRequired()
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/scheduler')
 export class SchedulerController {
@@ -20,7 +19,7 @@ export class SchedulerController {
   @Post('start')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Start sending (idempotent); the first tick runs at once' })
-  @ApiOkResponse({ type: SchedulerStatusDto })
+  @ApiOkResponse({ type: SchedulerStatusDto, description: "Whether sending runs (the cluster's state) and this replica's scheduler" })
   start(): Promise<SchedulerStatusDto> {
     return this.startDispatch.execute();
   }
@@ -28,14 +27,14 @@ export class SchedulerController {
   @Post('stop')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Stop sending (idempotent); answers once the tick in flight, if any, has finished' })
-  @ApiOkResponse({ type: SchedulerStatusDto })
+  @ApiOkResponse({ type: SchedulerStatusDto, description: "Whether sending runs (the cluster's state) and this replica's scheduler" })
   stop(): Promise<SchedulerStatusDto> {
     return this.stopDispatch.execute();
   }
 
   @Get('status')
   @ApiOperation({ summary: 'Whether sending runs, its cadence and the last tick' })
-  @ApiOkResponse({ type: SchedulerStatusDto })
+  @ApiOkResponse({ type: SchedulerStatusDto, description: "Whether sending runs (the cluster's state) and this replica's scheduler" })
   status(): Promise<SchedulerStatusDto> {
     return this.getStatus.execute();
   }

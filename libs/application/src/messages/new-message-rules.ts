@@ -20,7 +20,8 @@ export function newMessageViolations(fields: MessageFields, now: Date, maxConten
   };
   add('phoneNumber', PhoneNumber.problem(fields.phoneNumber));
   add('content', MessageContent.problem(fields.content, maxContentLength));
-  // ISO-8601 also allows week and ordinal dates ("2026-W47"), which Date cannot read.
+  // A second line of defence: the HTTP edge takes RFC 3339 date-times only, but any other caller
+  // could pass an Invalid Date (new Date("2026-W47")), which must be a 400 here, not a 500 later.
   const sendAfterValid = !fields.sendAfter || !Number.isNaN(fields.sendAfter.getTime());
   const expiresAtValid = !fields.expiresAt || !Number.isNaN(fields.expiresAt.getTime());
   if (!sendAfterValid) add('sendAfter', 'sendAfter must be an ISO-8601 date-time');

@@ -27,7 +27,7 @@ import {
   type ReplayFilter,
   type SendStep,
 } from '@app/domain';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor, MICROS_RANGE, SEQ_RANGE } from './cursor.js';
 import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow, toMessage } from './message-row.mapper.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -304,13 +304,14 @@ export class TypeOrmMessageRepository extends MessageRepository {
 
   async listSent(query: PageQuery): Promise<Page<Message>> {
     // The cursor carries sent_at in whole microseconds, exactly as PostgreSQL stores it, so no
-    // row is skipped or repeated between pages whatever wrote sent_at.
+    // row is skipped or repeated between pages whatever wrote sent_at. Seconds and microseconds
+    // apart: bigint * interval goes through float8, inexact beyond 2^53 µs (year 2255).
     const params: unknown[] = [query.limit + 1];
     let after = '';
     if (query.cursor !== undefined) {
-      const [sentMicros, seq] = decodeCursor('sent', query.cursor, 2);
+      const [sentMicros, seq] = decodeCursor('sent', query.cursor, [MICROS_RANGE, SEQ_RANGE]);
       params.push(sentMicros, seq);
-      after = `AND (sent_at, seq) < ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3)`;
+      after = `AND (sent_at, seq) < ('epoch'::timestamptz + ($2::bigint / 1000000) * interval '1 second' + ($2::bigint % 1000000) * interval '1 microsecond', $3::bigint)`;
     }
     const rows: (MessageRow & { sent_us: string })[] = await this.db.query(
       `SELECT ${MESSAGE_COLUMNS}, (extract(epoch FROM sent_at) * 1000000)::bigint AS sent_us
@@ -329,7 +330,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
       where.push(`status = $${params.length}`);
     }
     if (query.cursor !== undefined) {
-      const [seq] = decodeCursor('all', query.cursor, 1);
+      const [seq] = decodeCursor('all', query.cursor, [SEQ_RANGE]);
       params.push(seq);
       where.push(`seq < $${params.length}`);
     }

@@ -1,22 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString } from 'class-validator';
+import { dateTimeProperty } from '../api-docs.js';
+import { IsOptional, IsString } from 'class-validator';
+import { IsRfc3339DateTime } from '../rfc3339.js';
 
 export class CreateMessageDto {
-  @ApiProperty({ example: '+905551111111', description: 'Recipient in E.164 format' })
+  @ApiProperty({ pattern: '^\\+[1-9]\\d{6,14}$', example: '+905551111111', description: 'Recipient in E.164 format (+, country code and number, 7 to 15 digits), a valid number for its country' })
   @IsString()
   phoneNumber!: string;
 
-  @ApiProperty({ example: 'hello', description: 'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters; "ğ" and "😀" count as one each' })
+  @ApiProperty({ minLength: 1, example: 'hello', description: 'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters, not only white space; valid Unicode with no NUL and no lone surrogate. "ğ" and "😀" count as one each (user-perceived characters)' })
   @IsString()
   content!: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-22T18:00:00Z', description: 'Not sent before this time' })
+  @ApiPropertyOptional(dateTimeProperty('Not sent before this time', '2026-11-22T18:00:00Z'))
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'sendAfter must be an ISO-8601 date-time' })
+  @IsRfc3339DateTime()
   sendAfter?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-11-22T20:00:00Z', description: 'Never sent after this time: it becomes expired instead' })
+  @ApiPropertyOptional(dateTimeProperty('Never sent after this time: it becomes expired instead. In the future, and later than sendAfter', '2026-11-22T20:00:00Z'))
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO-8601 date-time' })
+  @IsRfc3339DateTime()
   expiresAt?: string;
 }

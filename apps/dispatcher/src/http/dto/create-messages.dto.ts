@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional } from 'class-validator';
 import { MAX_BATCH_MESSAGES } from '@app/application';
 import type { FieldViolation } from '@app/domain';
+import { FieldViolationDto } from '../error-body.js';
 import { CreateMessageDto } from './create-message.dto.js';
 
 const EXAMPLE_ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
@@ -38,14 +39,6 @@ export class CreateMessagesQueryDto {
   @IsOptional()
   @IsIn(['true', 'false'], { message: 'atomic must be true or false' })
   atomic?: 'true' | 'false';
-}
-
-export class FieldViolationDto {
-  @ApiProperty({ example: 'phoneNumber', description: 'The field of the item' })
-  field!: string;
-
-  @ApiProperty({ type: [String], example: [EXAMPLE_PHONE_PROBLEM] })
-  messages!: string[];
 }
 
 export class BatchItemErrorDto {

@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-va
 import { MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, example: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, example: 20, description: 'Items per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be a whole number from 1 to 100' })
@@ -12,7 +12,7 @@ export class PageQueryDto {
   @Max(100, { message: 'limit must be a whole number from 1 to 100' })
   limit: number = 20;
 
-  @ApiPropertyOptional({ description: 'nextCursor from the previous page' })
+  @ApiPropertyOptional({ maxLength: 512, description: 'nextCursor from the previous page of this list (opaque)' })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -20,7 +20,7 @@ export class PageQueryDto {
 }
 
 export class ListMessagesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: MESSAGE_STATUSES })
+  @ApiPropertyOptional({ enum: MESSAGE_STATUSES, description: 'Only messages in this status' })
   @IsOptional()
   @IsIn(MESSAGE_STATUSES, { message: `status must be one of ${MESSAGE_STATUSES.join(', ')}` })
   status?: MessageStatus;
