@@ -44,6 +44,9 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
         `INSERT INTO messages (phone_number, content) SELECT phone, 'mid-batch ' || n FROM unnest($1::text[]) WITH ORDINALITY AS p(phone, n)`,
         [phones(MESSAGES)],
       );
+      const dbName = new URL(db.url).pathname.slice(1);
+      const dispatcherSessions = async () =>
+        (await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'message-dispatcher'`, [dbName])).rows[0].n;
       const rows = async () => (await db.sql.query<Row>('SELECT id, status, claimed_by, request_started_at, attempt_count FROM messages ORDER BY seq')).rows;
 
       const neverAttempted = new Set<string>();
@@ -55,6 +58,9 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
         await waitFor(`run ${run} to be sending`, () => sandbox.received().length > before + 10, 2 * LEASE_MS + 10_000, 5);
         await sleep(Math.floor(Math.random() * 150));
         expect((await sut.kill('SIGKILL')).signal).toBe('SIGKILL');
+        // A statement the process sent just before it died still commits: read the rows once
+        // PostgreSQL has ended every session of the dead process.
+        await waitFor(`run ${run}'s database sessions to end`, async () => (await dispatcherSessions()) === 0, 10_000, 20);
 
         // What the killed process left: claimed rows, some of which had their request started.
         // (Rows an earlier killed run left may still be under their lease: not this kill's.)
