@@ -16,7 +16,6 @@ import {
   type ClaimRef,
   type DeliveryOutcome,
   type GatewayResult,
-  IllegalTransitionError,
   InvalidCursorError,
   LEASE_LOST,
   Message,
@@ -25,6 +24,7 @@ import {
   type MessageStatus,
   OUTCOME_UNKNOWN,
   type ReplayableStatus,
+  ReplayRefusedError,
   RetryPolicy,
 } from '@app/domain';
 
@@ -219,6 +219,62 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
         expect(claimed.map((m) => m.id)).toEqual(results.map((r) => ('id' in r ? r.id : null)));
         expect(claimed.map((m) => m.content)).toEqual(items.map((_, i) => `batch ${i}`));
+      });
+
+      it('takes the highest priority first and the oldest first within a priority, and answers in that order', async () => {
+        const low1 = await seed({ content: 'low 1', priority: -50 });
+        const zero1 = await seed({ content: 'zero 1' });
+        const high1 = await seed({ content: 'high 1', priority: 10 });
+        const zero2 = await seed({ content: 'zero 2', priority: 0 });
+        const top = await seed({ content: 'top', priority: 100 });
+        const high2 = await seed({ content: 'high 2', priority: 10 });
+        const bottom = await seed({ content: 'bottom', priority: -100 });
+
+        const first = await sut.claimBatch(3, T0, A);
+        const rest = await sut.claimBatch(10, T0, A);
+
+        expect(first.map((m) => m.content)).toEqual(['top', 'high 1', 'high 2']);
+        expect(rest.map((m) => m.content)).toEqual(['zero 1', 'zero 2', 'low 1', 'bottom']);
+        expect([...first, ...rest].map((m) => m.id)).toEqual([top, high1, high2, zero1, zero2, low1, bottom]);
+        expect(first.map((m) => m.priority)).toEqual([100, 10, 10]);
+      });
+
+      it('breaks ties by the order the messages were stored, even with equal or out-of-order creation times', async () => {
+        const ids = [
+          await seed({ content: 'a', priority: 5, createdAt: at(-1_000) }),
+          await seed({ content: 'b', priority: 5, createdAt: at(-1_000) }),
+          await seed({ content: 'c', priority: 5, createdAt: at(-5_000) }),
+          await seed({ content: 'd', priority: 5, createdAt: at(-1_000) }),
+        ];
+
+        const claimed = [...(await sut.claimBatch(1, T0, A)), ...(await sut.claimBatch(2, T0, A)), ...(await sut.claimBatch(5, T0, A))];
+
+        expect(claimed.map((m) => m.id)).toEqual(ids);
+      });
+
+      it('takes a higher priority stored later before the lower ones already waiting, but only once it is due', async () => {
+        const waiting = await seedMany(3);
+        const urgentLater = await seed({ content: 'urgent, scheduled', priority: 50, sendAfter: at(1_000) });
+        const urgentRetrying = await seed({ content: 'urgent, retrying', priority: 50, nextAttemptAt: at(2_000), attemptCount: 1 });
+        const urgent = await seed({ content: 'urgent', priority: 9 });
+
+        expect((await sut.claimBatch(2, T0, A)).map((m) => m.id)).toEqual([urgent, waiting[0]]);
+        expect((await sut.claimBatch(1, at(1_000), A)).map((m) => m.id)).toEqual([urgentLater]);
+        expect((await sut.claimBatch(1, at(1_500), A)).map((m) => m.id)).toEqual([waiting[1]]);
+        expect((await sut.claimBatch(5, at(2_000), A)).map((m) => m.id)).toEqual([urgentRetrying, waiting[2]]);
+      });
+
+      it('keeps the priority of a message through release, retry and replay', async () => {
+        const id = await seed({ priority: 42 });
+        const [claimed] = await sut.claimBatch(1, T0, A);
+        await sut.releaseClaims([ref(claimed)], at(1));
+        const [again] = await sut.claimBatch(1, at(2), A);
+        await sut.recordOutcomes([deliver(again, rejected, at(3))]);
+        await sut.replay(id, at(4));
+
+        expect(claimed.priority).toBe(42);
+        expect((await stored(id)).priority).toBe(42);
+        expect((await sut.findById(id))?.priority).toBe(42);
       });
     });
 
@@ -711,11 +767,11 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         ]);
       });
 
-      it.each<MessageStatus>(['sent', 'sending'])('refuses a %s message with IllegalTransitionError and changes nothing', async (status) => {
+      it.each<MessageStatus>(['sent', 'sending'])('refuses a %s message with ReplayRefusedError and changes nothing', async (status) => {
         const id = await seed({ status, attemptCount: 1 });
         const before = await stored(id);
 
-        await expect(sut.replay(id, at(1))).rejects.toBeInstanceOf(IllegalTransitionError);
+        await expect(sut.replay(id, at(1))).rejects.toBeInstanceOf(ReplayRefusedError);
 
         expect(await stored(id)).toEqual(before);
         expect((await sut.history(id)).replays).toEqual([]);
@@ -937,6 +993,25 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         await expect(sut.list({ status: 'failed', limit: 10 })).resolves.toEqual({ items: [], nextCursor: null });
       });
 
+      it('lists only the messages of one priority when asked, newest first across pages, alone or with a status', async () => {
+        const urgent = [await seed({ priority: 7 }), await seed(), await seed({ priority: 7 }), await seed({ priority: -7 }), await seed({ priority: 7 })];
+        const [, zero, , negative] = urgent;
+        const sevens = [urgent[4], urgent[2], urgent[0]];
+        await sut.claimBatch(1, T0, A); // urgent[0], the oldest priority 7 -> sending
+
+        const first = await sut.list({ priority: 7, limit: 2 });
+        const second = await sut.list({ priority: 7, limit: 2, cursor: first.nextCursor as string });
+        expect([...first.items, ...second.items].map((m) => m.id)).toEqual(sevens);
+        expect(second.nextCursor).toBeNull();
+        expect(first.items.map((m) => m.priority)).toEqual([7, 7]);
+
+        expect((await sut.list({ priority: 7, status: 'pending', limit: 10 })).items.map((m) => m.id)).toEqual([urgent[4], urgent[2]]);
+        expect((await sut.list({ priority: 7, status: 'sending', limit: 10 })).items.map((m) => m.id)).toEqual([urgent[0]]);
+        expect((await sut.list({ priority: 0, limit: 10 })).items.map((m) => m.id)).toEqual([zero]);
+        expect((await sut.list({ priority: -7, limit: 10 })).items.map((m) => m.id)).toEqual([negative]);
+        await expect(sut.list({ priority: 100, limit: 10 })).resolves.toEqual({ items: [], nextCursor: null });
+      });
+
       it('keeps paging from where it was when the message the cursor points at changed status meanwhile', async () => {
         const notDue = await seed({ sendAfter: at(60_000) });
         const [older, newer] = [await seed(), await seed()];
@@ -982,8 +1057,49 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
       });
     });
 
+    describe('countPendingByPriority', () => {
+      it('counts pending messages per priority, the highest first, only priorities that have some, as messages move', async () => {
+        await expect(sut.countPendingByPriority()).resolves.toEqual([]);
+
+        await seedMany(3);
+        await seedMany(2, { priority: 20 });
+        await seed({ priority: -5 });
+        await seed({ priority: 99, status: 'failed', failureReason: 'x' });
+        await expect(sut.countPendingByPriority()).resolves.toEqual([
+          { priority: 20, pending: 2 },
+          { priority: 0, pending: 3 },
+          { priority: -5, pending: 1 },
+        ]);
+
+        const claimed = await sut.claimBatch(3, T0, A); // both at 20, one at 0
+        await sut.releaseClaims([ref(claimed[0])], at(1));
+        await sut.replay((await sut.list({ priority: 99, limit: 1 })).items[0].id, at(2));
+        await sut.compactStatusCounts();
+
+        await expect(sut.countPendingByPriority()).resolves.toEqual([
+          { priority: 99, pending: 1 },
+          { priority: 20, pending: 1 },
+          { priority: 0, pending: 2 },
+          { priority: -5, pending: 1 },
+        ]);
+        expect((await sut.countByStatus()).pending).toBe(5);
+      });
+    });
+
     describe('oldestDueSince', () => {
-      it('is when the next message to send became due, ignoring messages not due yet', async () => {
+      it('is the earliest of the first due message of every priority: a low priority waiting behind higher ones shows', async () => {
+        await seed({ content: 'high, recent', priority: 10, createdAt: at(-5_000) });
+        await seed({ content: 'low, waiting long', priority: -10, createdAt: at(-50_000) });
+        await seed({ content: 'low, not due', priority: -20, createdAt: at(-90_000), sendAfter: at(1_000) });
+        await seed({ content: 'zero, waiting', createdAt: at(-30_000) });
+
+        await expect(sut.oldestDueSince(T0)).resolves.toEqual(at(-50_000));
+        await sut.claimBatch(3, T0, A); // high, zero and low: only the scheduled one stays
+        await expect(sut.oldestDueSince(T0)).resolves.toBeNull();
+        await expect(sut.oldestDueSince(at(1_000))).resolves.toEqual(at(1_000));
+      });
+
+      it('is, within one priority, when the first due message in claim order became due, ignoring messages not due yet', async () => {
         await expect(sut.oldestDueSince(T0)).resolves.toBeNull();
         await seed({ content: 'scheduled later', createdAt: at(-60_000), sendAfter: at(10_000) });
         await seed({ content: 'scheduled earlier', createdAt: at(-60_000), sendAfter: at(-30_000) });
@@ -1017,6 +1133,16 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
           requestStartedAt: null,
         });
         expect((await sut.findById(result.message.id))?.toProps()).toEqual(result.message.toProps());
+      });
+
+      it('stores the priority it is given, and 0 without one', async () => {
+        const urgent = await sut.create({ phoneNumber: '+905551111111', content: 'code 123456', priority: 100 });
+        const plain = await sut.create({ phoneNumber: '+905551111111', content: 'hello' });
+
+        expect(urgent.message.priority).toBe(100);
+        expect(plain.message.priority).toBe(0);
+        expect((await stored(urgent.message.id)).priority).toBe(100);
+        expect((await sut.claimBatch(1, T0, A)).map((m) => m.id)).toEqual([urgent.message.id]);
       });
 
       it('creates a new message for every create without an idempotency key, even with equal content', async () => {

@@ -7,6 +7,8 @@ const ROUTES: ['get' | 'post', string][] = [
   ['post', '/api/v1/scheduler/stop'],
   ['get', '/api/v1/scheduler/status'],
   ['get', '/api/v1/messages/sent'],
+  ['get', '/api/v1/messages/cached'],
+  ['get', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11/receipt'],
   ['post', '/api/v1/messages'],
   ['post', '/api/v1/messages/batch'],
   ['get', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11'],

@@ -28,7 +28,9 @@ describe('bad input (e2e)', () => {
   it.each([
     ['invalid JSON', '{"phoneNumber": "+905551111111", "content": ', 400, 'INVALID_JSON', 'request body is not valid JSON'],
     ['a JSON string', '"hello"', 400, 'INVALID_JSON', 'request body is not valid JSON'],
-    ['an unknown field', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: 1 }), 400, 'VALIDATION_FAILED', 'priority: property priority should not exist'],
+    ['an unknown field', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', colour: 'red' }), 400, 'VALIDATION_FAILED', 'colour: property colour should not exist'],
+    ['a priority out of range', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: 101 }), 400, 'VALIDATION_FAILED', 'priority: priority must be a whole number from -100 to 100'],
+    ['a priority as a string', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: '5' }), 400, 'VALIDATION_FAILED', 'priority: priority must be a whole number from -100 to 100'],
     ['a number as content', JSON.stringify({ phoneNumber: '+905551111111', content: 5 }), 400, 'VALIDATION_FAILED', 'content: content must be a string'],
     ['a missing phone number', JSON.stringify({ content: 'hi' }), 400, 'VALIDATION_FAILED', 'phoneNumber: phoneNumber must be a string'],
     ['an array', JSON.stringify([{ phoneNumber: '+905551111111', content: 'hi' }]), 400, 'VALIDATION_FAILED', undefined],
@@ -120,6 +122,10 @@ describe('bad input (e2e)', () => {
     expect(new Set(seen).size).toBe(seen.length);
 
     const stats = (await stack.api('get', '/api/v1/messages/stats').expect(200)).body;
-    expect(stats).toEqual({ total: seen.length, byStatus: { pending: seen.length, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 } });
+    expect(stats).toEqual({
+      total: seen.length,
+      byStatus: { pending: seen.length, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 },
+      byPriority: [{ priority: 0, pending: seen.length }],
+    });
   });
 });

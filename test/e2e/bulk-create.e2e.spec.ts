@@ -48,7 +48,8 @@ describe('bulk create (e2e)', () => {
   it('answers each item in request order: the valid ones created, each bad one with the error a single create of it gets', async () => {
     const bad = [
       { phoneNumber: '05551111111', content: 'ğ'.repeat(161) },
-      { phoneNumber: '+905551111111', content: 'hi', priority: 1 },
+      { phoneNumber: '+905551111111', content: 'hi', colour: 'red' },
+      { phoneNumber: '+905551111111', content: 'hi', priority: 101 },
       { phoneNumber: '+905551111111', content: 5 },
       { content: 'no phone' },
       { phoneNumber: 7, content: 'hi', extra: true },
@@ -67,7 +68,7 @@ describe('bulk create (e2e)', () => {
     expect(res.body).toMatchObject({ created: 2, failed: bad.length });
     expect(res.body.results).toHaveLength(bad.length + 2);
     expect(res.body.results.slice(1, -1)).toEqual(single.map(({ code, message, details }) => ({ error: { code, message, details } })));
-    expect(res.body.results[5].error.details.map((d: { field: string }) => d.field)).toEqual(['extra', 'phoneNumber']);
+    expect(res.body.results[6].error.details.map((d: { field: string }) => d.field)).toEqual(['extra', 'phoneNumber']);
     const created = [res.body.results[0].id, res.body.results[bad.length + 1].id];
     expect(await Promise.all(created.map(async (id) => (await stack.row(id)).content))).toEqual([first.content, last.content]);
     expect(await count()).toBe(before + 2);
@@ -76,7 +77,7 @@ describe('bulk create (e2e)', () => {
   describe('atomic=true', () => {
     it('refuses the whole batch when any item is bad, naming every bad item, and creates nothing', async () => {
       const before = await count();
-      const messages = [...items(3), { phoneNumber: '123', content: '' }, ...items(1), { phoneNumber: '+905551111111', content: 'hi', priority: 1 }];
+      const messages = [...items(3), { phoneNumber: '123', content: '' }, ...items(1), { phoneNumber: '+905551111111', content: 'hi', priority: 1.5 }];
 
       const res = await batch({ messages }, '?atomic=true').expect(400);
 
@@ -84,7 +85,7 @@ describe('bulk create (e2e)', () => {
       expect(res.body.details).toEqual([
         { field: 'messages[3].phoneNumber', messages: [expect.stringMatching(/E\.164/)] },
         { field: 'messages[3].content', messages: ['content must not be empty'] },
-        { field: 'messages[5].priority', messages: ['property priority should not exist'] },
+        { field: 'messages[5].priority', messages: ['priority must be a whole number from -100 to 100'] },
       ]);
       expect(res.body.message).toContain('messages[3].phoneNumber: ');
       expect(await count()).toBe(before);

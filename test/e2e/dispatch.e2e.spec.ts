@@ -82,17 +82,31 @@ describe('dispatching (e2e)', () => {
     expect(row).toMatchObject({ gateway_message_id: gatewayId, attempt_count: 1, failure_reason: null });
     expect(row.sent_at).toBeInstanceOf(Date);
 
-    const sent = (await stack.api('get', '/api/v1/messages/sent').expect(200)).body;
-    expect(sent).toEqual({
-      items: [{ id, phoneNumber: '+905551111111', content: 'hello', status: 'sent', messageId: gatewayId, sentAt: (row.sent_at as Date).toISOString(), createdAt: (row.created_at as Date).toISOString() }],
-      nextCursor: null,
-    });
-
+    // The receipt goes to Redis right after the database write.
     await stack.redis.connect();
-    expect(JSON.parse((await stack.redis.get(`sent_message:${id}`)) as string)).toEqual({ messageId: gatewayId, sentAt: (row.sent_at as Date).toISOString() });
+    const stored = await waitFor('the receipt in Redis', () => stack.redis.get(`sent_message:${id}`));
+    expect(JSON.parse(stored)).toEqual({ messageId: gatewayId, sentAt: (row.sent_at as Date).toISOString(), cachedAt: expect.any(String) });
     const ttl = await stack.redis.ttl(`sent_message:${id}`);
     expect(ttl).toBeGreaterThan(86_300);
     expect(ttl).toBeLessThanOrEqual(86_400);
+
+    const sent = (await stack.api('get', '/api/v1/messages/sent').expect(200)).body;
+    expect(sent).toEqual({
+      items: [
+        {
+          id,
+          phoneNumber: '+905551111111',
+          content: 'hello',
+          status: 'sent',
+          priority: 0,
+          messageId: gatewayId,
+          sentAt: (row.sent_at as Date).toISOString(),
+          createdAt: (row.created_at as Date).toISOString(),
+          cached: true,
+        },
+      ],
+      nextCursor: null,
+    });
     await stack.redis.del(`sent_message:${id}`);
   });
 

@@ -241,6 +241,7 @@ describe('HTTP edge (e2e)', () => {
     const ROUTES: [string, string, number, boolean][] = [
       ['GET', '/health/live', 200, false],
       ['GET', '/health/ready', 200, false],
+      ['GET', '/health', 200, false],
       ['GET', '/version', 200, false],
       ['GET', '/metrics', 200, false],
       ['GET', '/docs-json', 200, false],
@@ -249,7 +250,9 @@ describe('HTTP edge (e2e)', () => {
       ['GET', '/api/v1/messages/stats', 200, true],
       ['GET', '/api/v1/messages', 200, true],
       ['GET', '/api/v1/messages/sent', 200, true],
+      ['GET', '/api/v1/messages/cached', 200, true],
       ['GET', `/api/v1/messages/${UNKNOWN_ID}`, 404, true],
+      ['GET', `/api/v1/messages/${UNKNOWN_ID}/receipt`, 404, true],
       ['POST', `/api/v1/messages/${UNKNOWN_ID}/replay`, 404, true],
     ];
     const cases = ROUTES.flatMap(([method, path, status, withKey]) =>

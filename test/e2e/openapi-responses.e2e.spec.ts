@@ -99,6 +99,17 @@ describe('answers match the OpenAPI document (e2e)', () => {
     await checked(api('get', '/api/v1/messages/sent?limit=101'), 400);
     await checked(api('get', `/api/v1/messages/sent?cursor=${Buffer.from(JSON.stringify(['sent', '99999999999999999999', '1'])).toString('base64url')}`), 400);
     await checked(api('get', '/api/v1/messages/stats'), 200);
+
+    // Receipts: of a sent message (Redis or PostgreSQL), none for a failed or unknown one; the receipts Redis holds.
+    await waitFor('the receipt cached', async () => (await api('get', `/api/v1/messages/${sent}/receipt`)).body.source === 'cache');
+    await checked(api('get', `/api/v1/messages/${sent}/receipt`), 200);
+    await checked(api('get', `/api/v1/messages/${failed}/receipt`), 404);
+    await checked(api('get', `/api/v1/messages/${UNKNOWN_ID}/receipt`), 404);
+    await checked(api('get', '/api/v1/messages/%zz/receipt'), 400);
+    const cached = await checked(api('get', '/api/v1/messages/cached?limit=1'), 200);
+    if (cached.body.nextCursor) await checked(api('get', `/api/v1/messages/cached?limit=1&cursor=${cached.body.nextCursor}`), 200);
+    await checked(api('get', '/api/v1/messages/cached?cursor=eyJ4IjoxfQ'), 400);
+    await checked(api('get', '/api/v1/messages/cached?limit=0'), 400);
   });
 
   it('scheduler routes', async () => {
@@ -113,6 +124,8 @@ describe('answers match the OpenAPI document (e2e)', () => {
     ['post', '/api/v1/messages'],
     ['post', '/api/v1/messages/batch'],
     ['get', `/api/v1/messages/${UNKNOWN_ID}`],
+    ['get', `/api/v1/messages/${UNKNOWN_ID}/receipt`],
+    ['get', '/api/v1/messages/cached'],
     ['post', '/api/v1/scheduler/start'],
     ['get', '/api/v1/scheduler/status'],
   ] as const)('%s %s without a key, or with a wrong one: 401', async (method, path) => {
@@ -123,6 +136,7 @@ describe('answers match the OpenAPI document (e2e)', () => {
   it('public routes: live, ready (and not ready), version, metrics', async () => {
     await checked(api('get', '/health/live', false), 200);
     await checked(api('get', '/health/ready', false), 200);
+    await checked(api('get', '/health', false), 200);
     await checked(api('get', '/version', false), 200);
     const metrics = await checked(api('get', '/metrics', false), 200);
     expect(metrics.text).toContain('dispatcher_scheduler_running');

@@ -11,7 +11,7 @@ const ENV = {
 };
 
 /** One GET on a short-lived client, so the test's own client never waits on a dead server. */
-async function receipt(url: string, id: string): Promise<{ messageId: string; sentAt: string } | null> {
+async function receipt(url: string, id: string): Promise<{ messageId: string; sentAt: string; cachedAt?: string } | null> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
   client.on('error', () => undefined);
   try {
@@ -52,6 +52,7 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       expect(await waitFor('its receipt in Redis', () => receipt(redis.url, first.id), 3_000, 50)).toEqual({
         messageId: first.gateway_message_id,
         sentAt: first.sent_at.toISOString(),
+        cachedAt: expect.any(String),
       });
       expect((await sut.ready()).body.details.redis).toMatchObject({ status: 'up', state: 'up' });
 
@@ -84,6 +85,7 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
         expect(await waitFor(`the receipt of ${row.id}`, () => receipt(redis.url, row.id), 3_000, 50)).toEqual({
           messageId: row.gateway_message_id,
           sentAt: row.sent_at.toISOString(),
+          cachedAt: expect.any(String),
         });
       }
 

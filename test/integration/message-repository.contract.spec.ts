@@ -19,6 +19,7 @@ const COLUMNS: Record<keyof MessageProps, string> = {
   failureReason: 'failure_reason',
   sendAfter: 'send_after',
   expiresAt: 'expires_at',
+  priority: 'priority',
   replayCount: 'replay_count',
   claimToken: 'claim_token',
   requestStartedAt: 'request_started_at',

@@ -1,24 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import os from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { CacheState } from '@app/domain';
+import { CacheUnavailableError, type CacheState } from '@app/domain';
 import { DisabledSentMessageCache, RedisSentMessageCache, SENT_MESSAGE_KEY_PREFIX } from '@app/infrastructure';
+import { freePort } from '../../apps/dispatcher/src/local/free-port.js';
+import { decodeReceiptCursor } from '../../libs/infrastructure/src/cache/receipt-cursor.js';
+import { describeSentMessageCacheContract, walk } from '../contract/sent-message-cache.contract.js';
+import { ThrowawayRedis } from '../support/throwaway-redis.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_SECONDS = 4_321;
 const SENT_AT = new Date('2030-01-01T12:34:56.789Z');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Polls until `check` holds, for at most `timeoutMs`; returns whether it held. */
 async function eventually(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
@@ -36,57 +30,44 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: performance.now() - started };
 }
 
-/** A redis-server of the test's own, so that stopping it never touches the shared one. */
-class ThrowawayRedis {
-  private child: ChildProcess | null = null;
+beforeAll(() => {
+  // The cache warns about unreachable Redis; here that is the point, not news.
+  Logger.overrideLogger(false);
+});
 
-  constructor(readonly port: number) {}
+/** Remembers the keys it wrote, so that the contract's run can delete exactly those. */
+class TrackedRedisCache extends RedisSentMessageCache {
+  readonly written = new Set<string>();
 
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      cwd: os.tmpdir(),
-      stdio: 'ignore',
-    });
-    this.child = child;
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      const up = await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited with ${child.exitCode}`);
-        try {
-          if (probe.status !== 'ready') await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          probe.disconnect();
-          return false;
-        }
-      }, 5_000);
-      if (!up) throw new Error(`redis-server on port ${this.port} did not start within 5 s`);
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  override async putMany(receipts: Parameters<RedisSentMessageCache['putMany']>[0]): Promise<void> {
+    for (const { id } of receipts) this.written.add(SENT_MESSAGE_KEY_PREFIX + id);
+    return super.putMany(receipts);
   }
 }
 
-describe(RedisSentMessageCache.name, () => {
-  beforeAll(() => {
-    // The cache warns about unreachable Redis; here that is the point, not news.
-    Logger.overrideLogger(false);
-  });
+/** The contract on the machine's shared Redis: only this file's random ids are touched (and deleted). */
+describeSentMessageCacheContract('Redis', async () => {
+  const cache = new TrackedRedisCache(REDIS_URL, TTL_SECONDS);
+  const direct = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  if (!(await eventually(async () => (await cache.state()) === 'up', 5_000))) throw new Error(`Redis at ${REDIS_URL} does not answer`);
+  return {
+    cache,
+    holdWithoutCachedAt: async (id, receipt) => {
+      cache.written.add(SENT_MESSAGE_KEY_PREFIX + id);
+      await direct.set(SENT_MESSAGE_KEY_PREFIX + id, JSON.stringify({ messageId: receipt.messageId, sentAt: receipt.sentAt.toISOString() }), 'EX', 60);
+    },
+    expire: async (id) => {
+      await direct.del(SENT_MESSAGE_KEY_PREFIX + id);
+    },
+    close: async () => {
+      if (cache.written.size > 0) await direct.del(...cache.written);
+      await cache.onApplicationShutdown();
+      direct.disconnect();
+    },
+  };
+});
 
+describe(RedisSentMessageCache.name, () => {
   describe('against the shared Redis', () => {
     let sut: RedisSentMessageCache;
     let redis: Redis;
@@ -113,27 +94,22 @@ describe(RedisSentMessageCache.name, () => {
       return id;
     }
 
-    it('writes sent_message:<id> as {"messageId","sentAt"} JSON with the configured TTL', async () => {
+    it('writes sent_message:<id> as {"messageId","sentAt","cachedAt"} JSON with the configured TTL', async () => {
       const id = newId();
       const messageId = randomUUID();
+      const before = Date.now();
 
       await sut.put(id, { messageId, sentAt: SENT_AT });
 
       const raw = await redis.get(`sent_message:${id}`);
-      expect(raw).toBe(`{"messageId":"${messageId}","sentAt":"2030-01-01T12:34:56.789Z"}`);
-      expect(JSON.parse(raw as string)).toEqual({ messageId, sentAt: '2030-01-01T12:34:56.789Z' });
+      const stored = JSON.parse(raw as string);
+      expect(Object.keys(stored)).toEqual(['messageId', 'sentAt', 'cachedAt']);
+      expect(stored).toEqual({ messageId, sentAt: '2030-01-01T12:34:56.789Z', cachedAt: expect.stringMatching(ISO) });
+      expect(Date.parse(stored.cachedAt)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(stored.cachedAt)).toBeLessThanOrEqual(Date.now());
       const ttl = await redis.ttl(`sent_message:${id}`);
       expect(ttl).toBeGreaterThanOrEqual(TTL_SECONDS - 1);
       expect(ttl).toBeLessThanOrEqual(TTL_SECONDS);
-    });
-
-    it('reads a receipt back, and null for an id it never cached', async () => {
-      const id = newId();
-      const messageId = randomUUID();
-      await sut.put(id, { messageId, sentAt: SENT_AT });
-
-      await expect(sut.get(id)).resolves.toEqual({ messageId, sentAt: SENT_AT });
-      await expect(sut.get(newId())).resolves.toBeNull();
     });
 
     it('overwrites an earlier receipt and renews its TTL', async () => {
@@ -142,12 +118,128 @@ describe(RedisSentMessageCache.name, () => {
 
       await sut.put(id, { messageId: 'new', sentAt: SENT_AT });
 
-      await expect(sut.get(id)).resolves.toEqual({ messageId: 'new', sentAt: SENT_AT });
+      await expect(sut.get(id)).resolves.toEqual({ messageId: 'new', sentAt: SENT_AT, cachedAt: expect.any(Date) });
       expect(await redis.ttl(`sent_message:${id}`)).toBeGreaterThan(5);
     });
 
-    it('reports up', async () => {
-      await expect(sut.state()).resolves.toBe('up');
+    it('looks up an id in any letter case, and never an id that cannot be ours', async () => {
+      const id = newId();
+      await sut.put(id, { messageId: 'gw', sentAt: SENT_AT });
+      await redis.set('sent_message:not-a-uuid', '{"messageId":"foreign","sentAt":"2030-01-01T12:34:56.789Z"}', 'EX', 60);
+      keys.push('sent_message:not-a-uuid');
+
+      await expect(sut.get(id.toUpperCase())).resolves.toMatchObject({ messageId: 'gw' });
+      await expect(sut.get('not-a-uuid')).resolves.toBeNull();
+      await expect(sut.getMany(['not-a-uuid', id])).resolves.toEqual([null, expect.objectContaining({ messageId: 'gw' })]);
+    });
+
+    it('reads a value that is not a receipt as none', async () => {
+      const [garbage, wrongType] = [newId(), newId()];
+      await redis.set(`sent_message:${garbage}`, 'not json', 'EX', 60);
+      await redis.hset(`sent_message:${wrongType}`, 'messageId', 'gw');
+      await redis.expire(`sent_message:${wrongType}`, 60);
+
+      await expect(sut.getMany([garbage, wrongType])).resolves.toEqual([null, null]);
+    });
+  });
+
+  /** A Redis of this test's own, so the keyspace is known: what a walk returns can be counted exactly. */
+  describe('walking a known keyspace', () => {
+    let server: ThrowawayRedis;
+    let sut: RedisSentMessageCache;
+    let direct: Redis;
+    const receipts = new Map<string, string>();
+
+    beforeAll(async () => {
+      server = await ThrowawayRedis.start();
+      sut = new RedisSentMessageCache(server.url, TTL_SECONDS);
+      direct = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      expect(await eventually(async () => (await sut.state()) === 'up', 5_000)).toBe(true);
+      const pipeline = direct.pipeline();
+      for (let n = 0; n < 300; n += 1) {
+        const id = randomUUID();
+        receipts.set(id, `gw-${n}`);
+        const value = n % 3 === 0 ? { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString() } : { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString(), cachedAt: SENT_AT.toISOString() };
+        pipeline.set(`sent_message:${id}`, JSON.stringify(value));
+      }
+      // Not ours: other keys, receipt-like keys that are not sent_message:<uuid>, values that are not receipts.
+      for (let n = 0; n < 200; n += 1) pipeline.set(`other:${n}`, 'x');
+      pipeline.set('sent_message:not-a-uuid', JSON.stringify({ messageId: 'x', sentAt: SENT_AT.toISOString() }));
+      pipeline.set(`sent_message:${randomUUID().toUpperCase()}`, JSON.stringify({ messageId: 'x', sentAt: SENT_AT.toISOString() }));
+      pipeline.set(`sent_message:${randomUUID()}:extra`, JSON.stringify({ messageId: 'x', sentAt: SENT_AT.toISOString() }));
+      pipeline.set(`sent_message:${randomUUID()}`, 'garbage');
+      pipeline.set(`sent_message:${randomUUID()}`, JSON.stringify({ messageId: 'x' }));
+      pipeline.hset(`sent_message:${randomUUID()}`, 'messageId', 'x');
+      await pipeline.exec();
+    });
+
+    afterAll(async () => {
+      await sut?.onApplicationShutdown();
+      direct?.disconnect();
+      await server?.stop();
+    });
+
+    it.each([1, 3, 20, 100])('returns every receipt at least once and nothing else, at most %i a page', async (limit) => {
+      const pages = await walk(sut, limit);
+
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
+      const items = pages.flat();
+      expect(new Set(items.map((item) => item.id))).toEqual(new Set(receipts.keys()));
+      for (const item of items) expect(item.receipt.messageId).toBe(receipts.get(item.id));
+      const legacy = items.filter((item) => item.receipt.cachedAt === null);
+      expect(new Set(legacy.map((item) => item.receipt.messageId))).toEqual(new Set([...receipts.values()].filter((_, n) => n % 3 === 0)));
+    });
+
+    it('fills pages of 100 in about as many steps as a Redis of receipts needs', async () => {
+      const pages = await walk(sut, 100);
+
+      // 300 receipts among 506 keys: three full pages, give or take the keys skipped.
+      expect(pages.length).toBeLessThanOrEqual(6);
+    });
+
+    it('carries the ids of a SCAN step that overflows the page in the cursor, without exceeding the page', async () => {
+      let carried = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await sut.scan(cursor, 1);
+        expect(page.items.length).toBeLessThanOrEqual(1);
+        cursor = page.nextCursor ?? undefined;
+        if (cursor) carried += decodeReceiptCursor(cursor).carried.length > 0 ? 1 : 0;
+      } while (cursor);
+
+      // 300 receipts in a table of 512 buckets: many buckets hold two.
+      expect(carried).toBeGreaterThan(0);
+    });
+  });
+
+  describe('a walk through a Redis full of other keys', () => {
+    let server: ThrowawayRedis;
+    let sut: RedisSentMessageCache;
+    let direct: Redis;
+
+    beforeAll(async () => {
+      server = await ThrowawayRedis.start();
+      sut = new RedisSentMessageCache(server.url, TTL_SECONDS);
+      direct = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      expect(await eventually(async () => (await sut.state()) === 'up', 5_000)).toBe(true);
+      const pipeline = direct.pipeline();
+      for (let n = 0; n < 20_000; n += 1) pipeline.set(`session:${n}`, 'x');
+      await pipeline.exec();
+      await direct.set(`sent_message:${randomUUID()}`, JSON.stringify({ messageId: 'gw-only', sentAt: SENT_AT.toISOString() }));
+    });
+
+    afterAll(async () => {
+      await sut?.onApplicationShutdown();
+      direct?.disconnect();
+      await server?.stop();
+    });
+
+    it('widens its SCAN steps, so that a few requests cover the keyspace', async () => {
+      const pages = await walk(sut, 20);
+
+      expect(pages.flat().map((item) => item.receipt.messageId)).toEqual(['gw-only']);
+      // At most 20 steps of at most 1,000 keys per page: 20,001 keys in a handful of requests, not thousands.
+      expect(pages.length).toBeLessThanOrEqual(5);
     });
   });
 
@@ -162,7 +254,7 @@ describe(RedisSentMessageCache.name, () => {
       await sut?.onApplicationShutdown();
     });
 
-    it('resolves put quickly without throwing, reads null and reports down', async () => {
+    it('resolves put quickly without throwing, reads null, refuses a walk and reports down', async () => {
       const first = await timed(sut.put(randomUUID(), { messageId: randomUUID(), sentAt: SENT_AT }));
       expect(first.value).toBeUndefined();
       expect(first.ms).toBeLessThan(500);
@@ -173,9 +265,19 @@ describe(RedisSentMessageCache.name, () => {
       expect(second.ms).toBeLessThan(500);
 
       await expect(sut.get(randomUUID())).resolves.toBeNull();
+      const many = await timed(sut.getMany([randomUUID(), randomUUID()]));
+      expect(many).toEqual({ value: [null, null], ms: expect.any(Number) });
+      expect(many.ms).toBeLessThan(500);
+      const walkRefused = await timed(sut.scan(undefined, 20).catch((error: unknown) => error));
+      expect(walkRefused.value).toBeInstanceOf(CacheUnavailableError);
+      expect(walkRefused.ms).toBeLessThan(500);
       const state = await timed(sut.state());
       expect(state.value).toBe('down');
       expect(state.ms).toBeLessThan(1_000);
+    });
+
+    it('checks a cursor before it finds Redis down', async () => {
+      await expect(sut.scan('not-a-cursor', 20)).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
     });
   });
 
@@ -185,8 +287,7 @@ describe(RedisSentMessageCache.name, () => {
     let direct: Redis;
 
     beforeAll(async () => {
-      server = new ThrowawayRedis(await freePort());
-      await server.start();
+      server = await ThrowawayRedis.start();
       sut = new RedisSentMessageCache(server.url, TTL_SECONDS);
       direct = new Redis(server.url, { maxRetriesPerRequest: 0, retryStrategy: () => 100 });
       direct.on('error', () => undefined);
@@ -198,11 +299,13 @@ describe(RedisSentMessageCache.name, () => {
       await server?.stop();
     });
 
-    it('goes down while the server is gone, never blocks put, and recovers when it restarts', async () => {
+    it('goes down while the server is gone, never blocks put, refuses walks, and recovers when it restarts', async () => {
       const before = randomUUID();
       expect(await eventually(async () => (await sut.state()) === 'up', 5_000)).toBe(true);
       await sut.put(before, { messageId: 'm-before', sentAt: SENT_AT });
-      expect(await direct.get(`sent_message:${before}`)).toBe('{"messageId":"m-before","sentAt":"2030-01-01T12:34:56.789Z"}');
+      expect(JSON.parse((await direct.get(`sent_message:${before}`)) as string)).toEqual({ messageId: 'm-before', sentAt: '2030-01-01T12:34:56.789Z', cachedAt: expect.stringMatching(ISO) });
+      const firstPage = await sut.scan(undefined, 1);
+      expect(firstPage.items.map((item) => item.id)).toEqual([before]);
 
       await server.stop();
 
@@ -211,22 +314,28 @@ describe(RedisSentMessageCache.name, () => {
       expect(whileDown.value).toBeUndefined();
       expect(whileDown.ms).toBeLessThan(1_000);
       await expect(sut.get(before)).resolves.toBeNull();
+      await expect(sut.getMany([before])).resolves.toEqual([null]);
+      await expect(sut.scan(undefined, 20)).rejects.toThrow(CacheUnavailableError);
 
-      await server.start();
+      await server.restart();
 
       const states: CacheState[] = [];
-      const recovered = await eventually(async () => {
-        states.push(await sut.state());
-        return states[states.length - 1] === 'up';
-      }, 10_000, 100);
+      const recovered = await eventually(
+        async () => {
+          states.push(await sut.state());
+          return states[states.length - 1] === 'up';
+        },
+        10_000,
+        100,
+      );
       expect(recovered).toBe(true);
       const after = randomUUID();
       await sut.put(after, { messageId: 'm-after', sentAt: SENT_AT });
-      expect(await direct.get(`sent_message:${after}`)).toBe('{"messageId":"m-after","sentAt":"2030-01-01T12:34:56.789Z"}');
       expect(await direct.ttl(`sent_message:${after}`)).toBeGreaterThanOrEqual(TTL_SECONDS - 1);
       // The restarted server is empty (no persistence): the old receipt is gone, the new one readable.
       await expect(sut.get(before)).resolves.toBeNull();
-      await expect(sut.get(after)).resolves.toEqual({ messageId: 'm-after', sentAt: SENT_AT });
+      await expect(sut.get(after)).resolves.toEqual({ messageId: 'm-after', sentAt: SENT_AT, cachedAt: expect.any(Date) });
+      await expect(sut.scan(undefined, 20)).resolves.toEqual({ items: [{ id: after, receipt: { messageId: 'm-after', sentAt: SENT_AT, cachedAt: expect.any(Date) } }], nextCursor: null, cache: 'up' });
     });
   });
 });
@@ -238,5 +347,11 @@ describe(DisabledSentMessageCache.name, () => {
     await expect(sut.state()).resolves.toBe('disabled');
     await expect(sut.put(randomUUID(), { messageId: 'm', sentAt: SENT_AT })).resolves.toBeUndefined();
     await expect(sut.get(randomUUID())).resolves.toBeNull();
+    await expect(sut.getMany([randomUUID(), randomUUID()])).resolves.toEqual([null, null]);
+  });
+
+  it('walks nothing, saying it is disabled, and still refuses a cursor it did not make', async () => {
+    await expect(sut.scan(undefined, 20)).resolves.toEqual({ items: [], nextCursor: null, cache: 'disabled' });
+    await expect(sut.scan('not-a-cursor', 20)).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
   });
 });

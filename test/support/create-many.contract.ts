@@ -46,6 +46,20 @@ export function describeCreateManyContract(name: string, subject: CreateManySubj
       expect(await pending()).toBe(3);
     });
 
+    it('stores the priority of each item, 0 for an item without one', async () => {
+      const items: BatchItem[] = [{ message: { phoneNumber: '+905551111111', content: 'urgent', priority: 100 } }, message(1), { message: { phoneNumber: '+905551111111', content: 'bulk', priority: -100 } }];
+
+      const { results } = await sut.createMany(items);
+
+      const stored = await Promise.all(results.map((r) => sut.findById(idOf(r) as string)));
+      expect(stored.map((m) => m?.priority)).toEqual([100, 0, -100]);
+      await expect(sut.countPendingByPriority()).resolves.toEqual([
+        { priority: 100, pending: 1 },
+        { priority: 0, pending: 1 },
+        { priority: -100, pending: 1 },
+      ]);
+    });
+
     it('keeps the answer under the key and answers it again, created false, without inserting anything', async () => {
       const first = await sut.createMany([message(0), { error: refused }], { key: 'k-1', requestHash: 'h-1' });
       const again = await sut.createMany([message(5), message(6)], { key: 'k-1', requestHash: 'h-2' });

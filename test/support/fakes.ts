@@ -11,6 +11,8 @@ import {
   type AttemptRecord,
   type CachedReceipt,
   type CacheState,
+  CacheUnavailableError,
+  type HeldReceiptPage,
   type AbandonedClaims,
   type BatchIdempotency,
   type BatchItem,
@@ -42,9 +44,11 @@ import {
   type OutboundSms,
   type Page,
   type PageQuery,
+  type PriorityCount,
   type SendStep,
   SentMessageCache,
   type SentReceipt,
+  type StoredReceipt,
 } from '@app/domain';
 
 export { InMemorySchedulerState } from '../../libs/infrastructure/src/scheduler/in-memory-scheduler-state.js';
@@ -100,6 +104,7 @@ export class FakeMessageRepository extends MessageRepository {
       failureReason: null,
       sendAfter: null,
       expiresAt: null,
+      priority: 0,
       replayCount: 0,
       claimToken: null,
       requestStartedAt: null,
@@ -146,7 +151,7 @@ export class FakeMessageRepository extends MessageRepository {
   async create(draft: NewMessage): Promise<CreateResult> {
     const existing = draft.idempotencyKey ? this.keys.get(draft.idempotencyKey) : undefined;
     if (existing) return { message: this.get(existing.id), created: false, requestHash: existing.requestHash };
-    const message = this.seed({ phoneNumber: draft.phoneNumber, content: draft.content, sendAfter: draft.sendAfter ?? null, expiresAt: draft.expiresAt ?? null });
+    const message = this.seed({ phoneNumber: draft.phoneNumber, content: draft.content, sendAfter: draft.sendAfter ?? null, expiresAt: draft.expiresAt ?? null, priority: draft.priority ?? 0 });
     if (draft.idempotencyKey) this.keys.set(draft.idempotencyKey, { id: message.id, requestHash: draft.requestHash ?? null });
     return { message, created: true, requestHash: draft.requestHash ?? null };
   }
@@ -162,8 +167,8 @@ export class FakeMessageRepository extends MessageRepository {
     if (existing) return { results: structuredClone(existing.results), created: false, requestHash: existing.requestHash };
     const results = items.map((item): BatchItemResult => {
       if ('error' in item) return { error: structuredClone(item.error) };
-      const { phoneNumber, content, sendAfter, expiresAt } = item.message;
-      return { id: this.seed({ phoneNumber, content, sendAfter: sendAfter ?? null, expiresAt: expiresAt ?? null }).id };
+      const { phoneNumber, content, sendAfter, expiresAt, priority } = item.message;
+      return { id: this.seed({ phoneNumber, content, sendAfter: sendAfter ?? null, expiresAt: expiresAt ?? null, priority: priority ?? 0 }).id };
     });
     if (idempotency) this.batches.set(idempotency.key, { results: structuredClone(results), requestHash: idempotency.requestHash });
     return { results, created: true, requestHash: idempotency?.requestHash ?? null };
@@ -278,7 +283,7 @@ export class FakeMessageRepository extends MessageRepository {
   async claimBatch(limit: number, now: Date, claim?: ClaimOptions): Promise<Message[]> {
     if (this.claimFailures.length > 0) throw this.claimFailures.shift();
     const t = now.getTime();
-    const due = this.rows.filter((m) => isDue(m, now)).slice(0, limit);
+    const due = inClaimOrder(this.rows.filter((m) => isDue(m, now))).slice(0, limit);
     for (const message of due) {
       message.markSending(now, randomUUID());
       this.leaseLost.delete(message.id);
@@ -316,7 +321,8 @@ export class FakeMessageRepository extends MessageRepository {
     const newestFirst = this.rows
       .map((message, seq) => ({ message, key: [seq] }))
       .reverse()
-      .filter(({ message }) => query.status === undefined || message.status === query.status);
+      .filter(({ message }) => query.status === undefined || message.status === query.status)
+      .filter(({ message }) => query.priority === undefined || message.priority === query.priority);
     return paginate('all', 1, newestFirst, query);
   }
 
@@ -326,13 +332,26 @@ export class FakeMessageRepository extends MessageRepository {
     return counts;
   }
 
+  async countPendingByPriority(): Promise<PriorityCount[]> {
+    const counts = new Map<number, number>();
+    for (const message of this.rows) if (message.status === 'pending') counts.set(message.priority, (counts.get(message.priority) ?? 0) + 1);
+    return [...counts].map(([priority, pending]) => ({ priority, pending })).sort((a, b) => b.priority - a.priority);
+  }
+
   async oldestDueSince(now: Date): Promise<Date | null> {
-    const first = this.rows.find((m) => isDue(m, now));
-    if (!first) return null;
-    return new Date(Math.max(first.createdAt.getTime(), first.sendAfter?.getTime() ?? 0));
+    // The first due message of each priority, in claim order; the one that became due earliest.
+    const firstOfLane = new Map<number, Message>();
+    for (const m of this.rows) if (isDue(m, now) && !firstOfLane.has(m.priority)) firstOfLane.set(m.priority, m);
+    const since = [...firstOfLane.values()].map((m) => Math.max(m.createdAt.getTime(), m.sendAfter?.getTime() ?? 0));
+    return since.length > 0 ? new Date(Math.min(...since)) : null;
   }
 
   async compactStatusCounts(): Promise<void> {}
+}
+
+/** The claim's order: the highest priority first, then insertion order (the table's seq). A stable sort. */
+function inClaimOrder(rows: Message[]): Message[] {
+  return [...rows].sort((a, b) => b.priority - a.priority);
 }
 
 /** The claim's rule: pending, past its retry backoff and sendAfter, not expired. */
@@ -438,8 +457,15 @@ export class FakeMessageGateway extends MessageGateway {
 export class FakeSentMessageCache extends SentMessageCache {
   /** Every put, in call order, including those made to fail. */
   readonly puts: { id: string; receipt: SentReceipt }[] = [];
-  private readonly receipts = new Map<string, SentReceipt>();
+  /** Held receipts, in the order they were first written (the walk's order). */
+  private readonly receipts = new Map<string, StoredReceipt>();
   private failure: unknown = null;
+  /** How it answers: 'up'; 'down' (configured, not answering: nothing read or written); 'disabled' (not configured). */
+  mode: 'up' | 'down' | 'disabled' = 'up';
+  /** The time putMany stamps as cachedAt. */
+  now: () => Date = () => new Date();
+  /** The ids of every getMany call, in call order: one per look-up round trip. */
+  readonly lookups: string[][] = [];
 
   /** From now on put rejects with `error` (breaking the port's promise, as a buggy adapter would). */
   rejectPutsWith(error: unknown): void {
@@ -453,16 +479,49 @@ export class FakeSentMessageCache extends SentMessageCache {
     this.batches.push(receipts.length);
     for (const { id, receipt } of receipts) this.puts.push({ id, receipt: { ...receipt } });
     if (this.failure !== null) throw this.failure;
-    for (const { id, receipt } of receipts) this.receipts.set(id, { ...receipt });
+    if (this.mode !== 'up') return;
+    const cachedAt = this.now();
+    for (const { id, receipt } of receipts) this.receipts.set(id, { messageId: receipt.messageId, sentAt: receipt.sentAt, cachedAt });
   }
 
-  async get(id: string): Promise<SentReceipt | null> {
-    const receipt = this.receipts.get(id);
+  /** Holds a receipt as given (e.g. one an older version wrote, without cachedAt: null). */
+  hold(id: string, receipt: StoredReceipt): void {
+    this.receipts.set(id, { ...receipt });
+  }
+
+  /** A receipt gone (its TTL ran out). */
+  expire(id: string): void {
+    this.receipts.delete(id);
+  }
+
+  async get(id: string): Promise<StoredReceipt | null> {
+    const receipt = this.mode === 'up' ? this.receipts.get(id) : undefined;
     return receipt ? { ...receipt } : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<(StoredReceipt | null)[]> {
+    this.lookups.push([...ids]);
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  /** A walk in insertion order; the cursor is the offset, tagged (any other cursor is refused). */
+  async scan(cursor: string | undefined, limit: number): Promise<HeldReceiptPage> {
+    let offset = 0;
+    if (cursor !== undefined) {
+      const match = /^fake-receipts:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (!match) throw new InvalidCursorError();
+      offset = Number(match[1]);
+    }
+    if (this.mode === 'disabled') return { items: [], nextCursor: null, cache: 'disabled' };
+    if (this.mode === 'down') throw new CacheUnavailableError();
+    const held = [...this.receipts].slice(offset, offset + limit).map(([id, receipt]) => ({ id, receipt: { ...receipt } }));
+    const next = offset + limit < this.receipts.size ? Buffer.from(`fake-receipts:${offset + limit}`).toString('base64url') : null;
+    return { items: held, nextCursor: next, cache: 'up' };
+  }
+
   async state(): Promise<CacheState> {
-    return this.failure === null ? 'up' : 'down';
+    if (this.mode === 'disabled') return 'disabled';
+    return this.failure === null && this.mode === 'up' ? 'up' : 'down';
   }
 }
 

@@ -5,11 +5,14 @@ import { DispatchBatch } from './dispatch/dispatch-batch.use-case.js';
 import { Housekeeping } from './dispatch/housekeeping.use-case.js';
 import { TickListener } from './dispatch/tick-listener.js';
 import { DispatchSettings } from './dispatch-settings.js';
+import { MessageSettings } from './message-settings.js';
 import { CreateMessage } from './messages/create-message.use-case.js';
 import { CreateMessages } from './messages/create-messages.use-case.js';
 import { GetMessageStats } from './messages/get-message-stats.use-case.js';
 import { GetMessage } from './messages/get-message.use-case.js';
+import { GetReceipt } from './messages/get-receipt.use-case.js';
 import { GetQueueLag } from './messages/get-queue-lag.use-case.js';
+import { ListCachedReceipts } from './messages/list-cached-receipts.use-case.js';
 import { ListMessages } from './messages/list-messages.use-case.js';
 import { ListSentMessages } from './messages/list-sent-messages.use-case.js';
 import { ReplayMessage } from './messages/replay-message.use-case.js';
@@ -19,7 +22,9 @@ import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
 import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
 import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
 
-const messageUseCases = [CreateMessage, CreateMessages, GetMessage, ListMessages, ListSentMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
+const messageUseCases = [CreateMessage, CreateMessages, GetMessage, ListMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
+/** The reads that also need the receipt cache (SentMessageCache): the dispatcher's API only. */
+const receiptUseCases = [ListSentMessages, GetReceipt, ListCachedReceipts];
 const dispatchUseCases = [DispatchBatch, Housekeeping, TickListener, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
 
 /** The gateway the dispatch path sends through: the adapter behind MessageGateway, with the breaker around it. */
@@ -38,16 +43,16 @@ const breakerGateway = {
 export class ApplicationModule {
   /** Everything: the API's use cases and the scheduler that sends. */
   static forDispatcher(settings: DispatchSettings): DynamicModule {
-    const providers = [...messageUseCases, ...dispatchUseCases];
+    const providers = [...messageUseCases, ...receiptUseCases, ...dispatchUseCases];
     return {
       module: ApplicationModule,
-      providers: [{ provide: DispatchSettings, useValue: settings }, breakerGateway, ...providers],
+      providers: [{ provide: DispatchSettings, useValue: settings }, { provide: MessageSettings, useValue: settings }, breakerGateway, ...providers],
       exports: [...providers, CircuitBreakerGateway],
     };
   }
 
-  /** Only the message use cases, without the scheduler (for one-off commands such as seed). */
-  static forMessagesOnly(settings: DispatchSettings): DynamicModule {
-    return { module: ApplicationModule, providers: [{ provide: DispatchSettings, useValue: settings }, ...messageUseCases], exports: messageUseCases };
+  /** Only the message use cases, without the scheduler (for one-off commands such as seed): no dispatch settings. */
+  static forMessagesOnly(settings: MessageSettings): DynamicModule {
+    return { module: ApplicationModule, providers: [{ provide: MessageSettings, useValue: settings }, ...messageUseCases], exports: messageUseCases };
   }
 }

@@ -1,13 +1,16 @@
 import type { InDoubtPolicy, RetrySettings } from '@app/domain';
+import { MessageSettings } from './message-settings.js';
 
-/** The knobs of sending, handed to the use cases by the app that wires them (from its config). */
-export class DispatchSettings {
+/**
+ * The knobs of sending, handed to the use cases by the app that wires them (from its config).
+ * The content limit (MessageSettings) also decides which claimed rows are invalid.
+ */
+export class DispatchSettings extends MessageSettings {
   intervalMs!: number;
   batchSize!: number;
-  /** Sends of one batch in flight at once (1: strictly oldest first at the gateway). */
+  /** Sends of one batch in flight at once (1: the gateway receives them strictly in claim order). */
   concurrency!: number;
   autostart!: boolean;
-  maxContentLength!: number;
   retry!: RetrySettings;
   /** How long a claim holds; longer than the webhook timeout. */
   leaseMs!: number;

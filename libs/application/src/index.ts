@@ -1,6 +1,7 @@
 /** The application layer: use cases and the scheduler that runs them. */
 export * from './application.module.js';
 export * from './dispatch-settings.js';
+export * from './message-settings.js';
 export * from './dispatch/circuit-breaker-gateway.js';
 export * from './dispatch/content-masking.js';
 export * from './dispatch/dispatch-batch.use-case.js';
@@ -16,7 +17,9 @@ export * from './messages/create-messages.command.js';
 export * from './messages/create-messages.use-case.js';
 export * from './messages/get-message.use-case.js';
 export * from './messages/get-message-stats.use-case.js';
+export * from './messages/get-receipt.use-case.js';
 export * from './messages/get-queue-lag.use-case.js';
+export * from './messages/list-cached-receipts.use-case.js';
 export * from './messages/list-messages.use-case.js';
 export * from './messages/list-sent-messages.use-case.js';
 export * from './messages/replay-message.use-case.js';

@@ -47,11 +47,54 @@ export class InvalidCursorError extends DomainError {
   }
 }
 
+/** The message exists but has no receipt: it was not sent (yet, or ever). */
+export class MessageNotSentError extends DomainError {
+  readonly code = 'MESSAGE_NOT_SENT';
+
+  constructor(id: string, status: string) {
+    super(`message ${id} has not been sent (it is ${status})`);
+  }
+}
+
+/** Redis is configured but does not answer, for a read that only Redis can answer. */
+export class CacheUnavailableError extends DomainError {
+  readonly code = 'CACHE_UNAVAILABLE';
+
+  constructor() {
+    super('the receipt cache (Redis) is configured but does not answer; sending goes on, receipts are in PostgreSQL');
+  }
+}
+
 export class IllegalTransitionError extends DomainError {
   readonly code = 'ILLEGAL_TRANSITION';
 
   constructor(id: string, from: string, action: string) {
     super(`message ${id} cannot ${action} while ${from}`);
+  }
+}
+
+/**
+ * The replay rule said no: only failed, unknown and expired messages can be replayed; replaying
+ * a sent or in-flight one could send it twice. One error for both replay routes (an HTTP 409);
+ * each keeps the code its clients have always seen: ILLEGAL_TRANSITION when one message is
+ * refused, REPLAY_REFUSED when a bulk replay names statuses that cannot be replayed.
+ */
+export class ReplayRefusedError extends DomainError {
+  private constructor(
+    readonly code: 'ILLEGAL_TRANSITION' | 'REPLAY_REFUSED',
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** One message, refused in `status`. */
+  static forMessage(id: string, status: string): ReplayRefusedError {
+    return new ReplayRefusedError('ILLEGAL_TRANSITION', `message ${id} cannot be replayed while ${status}`);
+  }
+
+  /** A bulk replay naming `refused` statuses; only `replayable` ones can be. */
+  static forStatuses(refused: readonly string[], replayable: readonly string[]): ReplayRefusedError {
+    return new ReplayRefusedError('REPLAY_REFUSED', `only ${replayable.join(', ')} messages can be replayed; replaying ${refused.join(', ')} messages could send them twice`);
   }
 }
 

@@ -4,6 +4,7 @@ export * from './delivery.js';
 export * from './message.js';
 export * from './message-content.js';
 export * from './phone-number.js';
+export * from './priority.js';
 export * from './ports/clock.port.js';
 export * from './ports/message-gateway.port.js';
 export * from './ports/message-repository.port.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { type GatewayResult, RetryPolicy } from './delivery.js';
-import { IllegalTransitionError } from './errors.js';
+import { IllegalTransitionError, ReplayRefusedError } from './errors.js';
 import { Message, type MessageProps, type MessageStatus, OUTCOME_UNKNOWN } from './message.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -21,6 +21,7 @@ function message(status: MessageStatus = 'sending', attemptCount = 0, overrides:
     failureReason: null,
     sendAfter: null,
     expiresAt: null,
+    priority: 0,
     replayCount: 0,
     claimToken: status === 'sending' ? 'claim-1' : null,
     requestStartedAt: null,
@@ -235,7 +236,8 @@ describe(Message.name, () => {
       sut = message(status, 1);
       const before = sut.toProps();
 
-      expect(() => sut.replay(NOW)).toThrow(IllegalTransitionError);
+      expect(() => sut.replay(NOW)).toThrow(ReplayRefusedError);
+      expect(() => sut.replay(NOW)).toThrow(`message ${sut.id} cannot be replayed while ${status}`);
       expect(sut.toProps()).toEqual(before);
     });
   });

@@ -1,5 +1,5 @@
 import { type AttemptRecord, type GatewayResult, type InDoubtPolicy, RetryPolicy } from './delivery.js';
-import { IllegalTransitionError } from './errors.js';
+import { IllegalTransitionError, ReplayRefusedError } from './errors.js';
 import { MessageContent } from './message-content.js';
 import { PhoneNumber } from './phone-number.js';
 
@@ -9,6 +9,18 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 /** States a message can be replayed from. */
 export const REPLAYABLE_STATUSES = ['failed', 'unknown', 'expired'] as const satisfies readonly MessageStatus[];
 export type ReplayableStatus = (typeof REPLAYABLE_STATUSES)[number];
+
+/** The replay rule: a message in any other state is sent or may be under way, and could be sent twice. */
+export function isReplayable(status: MessageStatus): status is ReplayableStatus {
+  return (REPLAYABLE_STATUSES as readonly MessageStatus[]).includes(status);
+}
+
+/** The replay rule for a bulk replay: `statuses`, or ReplayRefusedError naming those that cannot be replayed. */
+export function replayableStatuses(statuses: readonly MessageStatus[]): ReplayableStatus[] {
+  const refused = statuses.filter((status) => !isReplayable(status));
+  if (refused.length > 0) throw ReplayRefusedError.forStatuses(refused, REPLAYABLE_STATUSES);
+  return statuses.filter(isReplayable);
+}
 
 export const OUTCOME_UNKNOWN = 'outcome unknown';
 export const LEASE_LOST = 'sender lost its claim mid-send (it died or stalled past CLAIM_LEASE_MS)';
@@ -27,6 +39,8 @@ export interface MessageProps {
   sendAfter: Date | null;
   /** Never sent after this time: it becomes `expired` instead (null: no deadline). */
   expiresAt: Date | null;
+  /** Higher goes first (MIN_PRIORITY to MAX_PRIORITY, default 0); oldest first within one. */
+  priority: number;
   replayCount: number;
   /** The claim a sender holds while the message is `sending`: its fencing token. */
   claimToken: string | null;
@@ -91,6 +105,9 @@ export class Message {
   }
   get expiresAt(): Date | null {
     return this.props.expiresAt;
+  }
+  get priority(): number {
+    return this.props.priority;
   }
   get replayCount(): number {
     return this.props.replayCount;
@@ -198,14 +215,14 @@ export class Message {
 
   /**
    * Back to pending with a fresh attempt budget. Returns the status it was replayed from, or
-   * null when it was pending already (nothing to do). A sent or in-flight message is refused:
-   * replaying it could send it twice. A deadline that has passed is dropped, since an operator
+   * null when it was pending already (nothing to do). A sent or in-flight message is refused
+   * (ReplayRefusedError): replaying it could send it twice. A deadline that has passed is dropped, since an operator
    * asking for the replay wants it sent.
    */
   replay(now: Date): ReplayableStatus | null {
     if (this.props.status === 'pending') return null;
-    this.requireStatus(REPLAYABLE_STATUSES, 'be replayed');
-    const previous = this.props.status as ReplayableStatus;
+    const previous = this.props.status;
+    if (!isReplayable(previous)) throw ReplayRefusedError.forMessage(this.props.id, previous);
     this.props = {
       ...this.props,
       status: 'pending',

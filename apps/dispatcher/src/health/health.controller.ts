@@ -1,10 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags, type SchemaObject } from '@nestjs/swagger';
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiResponse, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { DispatchScheduler } from '@app/application';
 import { SentMessageCache } from '@app/domain';
 import { ApiErrors, ApiPublic } from '../http/api-docs.js';
+import { HEALTH_EXAMPLES, HEALTH_REPORT_SCHEMA, type HealthReport, healthHttpStatus, healthReport } from './health-report.js';
 
 export class LivenessDto {
   @ApiProperty({ enum: ['ok'], example: 'ok' })
@@ -61,6 +63,33 @@ export class HealthController {
     private readonly cache: SentMessageCache,
     private readonly scheduler: DispatchScheduler,
   ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Health of the service and its parts: database, Redis, this replica',
+    description: 'For people and scripts; the probes keep using /health/live and /health/ready. The body is the same with 200 and 503.',
+  })
+  @ApiOkResponse({
+    schema: HEALTH_REPORT_SCHEMA,
+    description: 'ok, or degraded (only Redis is down: receipts are not cached, sending goes on)',
+    examples: { ok: { summary: 'Everything answers', value: HEALTH_EXAMPLES.ok }, degraded: { summary: 'Redis is down', value: HEALTH_EXAMPLES.degraded } },
+  })
+  @ApiResponse({
+    status: 503,
+    schema: HEALTH_REPORT_SCHEMA,
+    description: 'down: the database does not answer, or this replica is shutting down (the health report, not the error body)',
+    examples: { down: { summary: 'The database does not answer', value: HEALTH_EXAMPLES.down } },
+  })
+  @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
+  async report(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
+    const [database, redis] = await Promise.all([
+      this.database.pingCheck('database', { connection: this.dataSource, timeout: 1_500 }),
+      this.cache.state(),
+    ]);
+    const report = healthReport({ databaseAnswers: database.database?.status === 'up', redis, shuttingDown: this.scheduler.snapshot().draining });
+    res.status(healthHttpStatus(report));
+    return report;
+  }
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })

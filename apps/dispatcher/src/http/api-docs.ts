@@ -36,6 +36,11 @@ export const ERROR_KINDS = {
   INVALID_PATH: { statusCode: 400, message: 'request path has a malformed percent-encoding', when: 'the path has a `%` not followed by two hex digits, or escapes that are not UTF-8' },
   UNAUTHORIZED: { statusCode: 401, message: `missing ${API_KEY_HEADER} header`, when: `${API_KEY_HEADER} is missing or not one of API_KEYS; checked before the body is read` },
   MESSAGE_NOT_FOUND: { statusCode: 404, message: 'message 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11 does not exist', when: 'no message has this id' },
+  MESSAGE_NOT_SENT: {
+    statusCode: 404,
+    message: 'message 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11 has not been sent (it is pending)',
+    when: 'the message exists but was not sent (yet, or ever), so it has no receipt',
+  },
   ILLEGAL_TRANSITION: {
     statusCode: 409,
     message: 'message 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11 cannot be replayed while sent',
@@ -63,6 +68,11 @@ export const ERROR_KINDS = {
     when: 'the request line and headers are larger than 16 KB; the connection is closed after the answer',
   },
   INTERNAL_ERROR: { statusCode: 500, message: 'internal error', when: 'an unexpected failure, e.g. the database cannot be reached; logged with the request id' },
+  CACHE_UNAVAILABLE: {
+    statusCode: 503,
+    message: 'the receipt cache (Redis) is configured but does not answer; sending goes on, receipts are in PostgreSQL',
+    when: 'REDIS_URL is set but Redis does not answer (the receipts are still in PostgreSQL: GET /api/v1/messages/{id}/receipt)',
+  },
   SERVICE_UNAVAILABLE: { statusCode: 503, message: 'Service Unavailable Exception', when: 'this replica is shutting down, or the database cannot be reached or is not migrated' },
 } satisfies Record<string, ErrorKind>;
 
@@ -81,7 +91,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Idempotency-Key reused',
   431: 'Request head too large',
   500: 'Internal error',
-  503: 'Not ready',
+  503: 'Unavailable',
 };
 
 /** The response objects of `uses`, one per status, each listing its codes and an example of each. */

@@ -23,8 +23,15 @@ async function singleCreateDates(body: Record<string, unknown>): Promise<{ sendA
 
 describe(parseBatchItem.name, () => {
   it.each([
-    { phoneNumber: '+905551111111', content: 'hi', priority: 1 },
+    { phoneNumber: '+905551111111', content: 'hi', colour: 'red' },
     { phoneNumber: '+905551111111', content: 5 },
+    { phoneNumber: '+905551111111', content: 'hi', priority: 101 },
+    { phoneNumber: '+905551111111', content: 'hi', priority: -101 },
+    { phoneNumber: '+905551111111', content: 'hi', priority: 1.5 },
+    { phoneNumber: '+905551111111', content: 'hi', priority: '5' },
+    { phoneNumber: '+905551111111', content: 'hi', priority: [1] },
+    { phoneNumber: '+905551111111', content: 'hi', priority: true },
+    { phoneNumber: 5, content: 'hi', sendAfter: 'soon', priority: 1000, urgent: true },
     { content: 'no phone' },
     {},
     { phoneNumber: 7, content: null, extra: true, other: 'x' },
@@ -47,6 +54,7 @@ describe(parseBatchItem.name, () => {
   it.each([
     [{ phoneNumber: '+905551111111', content: 'hi' }, { sendAfter: null, expiresAt: null }],
     [{ phoneNumber: '+905551111111', content: 'hi', sendAfter: null, expiresAt: undefined }, { sendAfter: null, expiresAt: null }],
+    [{ phoneNumber: '+905551111111', content: 'hi', priority: null }, { sendAfter: null, expiresAt: null }],
     [
       { phoneNumber: '+905551111111', content: 'hi', sendAfter: '2026-11-22T18:00:00Z', expiresAt: '2026-11-22T21:00:00+03:00' },
       { sendAfter: new Date('2026-11-22T18:00:00Z'), expiresAt: new Date('2026-11-22T18:00:00Z') },
@@ -59,10 +67,17 @@ describe(parseBatchItem.name, () => {
     expect(await singleCreateViolations(body)).toEqual([]);
     expect(await singleCreateDates(body)).toEqual(dates);
 
-    expect(parseBatchItem(body)).toEqual({ phoneNumber: '+905551111111', content: 'hi', ...dates });
+    expect(parseBatchItem(body)).toEqual({ phoneNumber: '+905551111111', content: 'hi', ...dates, priority: null });
+  });
+
+  it.each([100, -100, 0, 7])('passes priority %s on, as a single create takes it', async (priority) => {
+    const body = { phoneNumber: '+905551111111', content: 'hi', priority };
+
+    expect(await singleCreateViolations(body)).toEqual([]);
+    expect(parseBatchItem(body)).toEqual({ phoneNumber: '+905551111111', content: 'hi', sendAfter: null, expiresAt: null, priority });
   });
 
   it('leaves the rules to the use case: a bad phone number of the right type passes the shape check', () => {
-    expect(parseBatchItem({ phoneNumber: '12', content: '' })).toEqual({ phoneNumber: '12', content: '', sendAfter: null, expiresAt: null });
+    expect(parseBatchItem({ phoneNumber: '12', content: '' })).toEqual({ phoneNumber: '12', content: '', sendAfter: null, expiresAt: null, priority: null });
   });
 });

@@ -1,8 +1,8 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, type ApiParamOptions, ApiTags, type HeadersObject, type SchemaObject } from '@nestjs/swagger';
-import { CreateMessage, CreateMessages, GetMessage, GetMessageStats, ListMessages, ListSentMessages, MAX_BATCH_MESSAGES, ReplayMessage, ReplayMessages } from '@app/application';
-import { DEFAULT_MAX_CONTENT_LENGTH, REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
+import { CreateMessage, CreateMessages, GetMessage, GetMessageStats, GetReceipt, ListCachedReceipts, ListMessages, ListSentMessages, MAX_BATCH_MESSAGES, ReplayMessage, ReplayMessages } from '@app/application';
+import { DEFAULT_MAX_CONTENT_LENGTH, type MessageStatus } from '@app/domain';
 import { ApiErrors, ApiKeyRequired, type ErrorUse } from './api-docs.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { parseBatchItem } from './batch-item.js';
@@ -11,6 +11,7 @@ import { CreateMessageDto } from './dto/create-message.dto.js';
 import { CreatedItemDto, CreateMessagesDto, CreateMessagesQueryDto, CreateMessagesResultDto, RefusedItemDto } from './dto/create-messages.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
 import { AttemptDto, MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, ReplayDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
+import { CachedReceiptDto, CachedReceiptPageDto, ReceiptDto } from './dto/receipt.dto.js';
 import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -51,6 +52,8 @@ export class MessagesController {
     private readonly getStats: GetMessageStats,
     private readonly replayMessage: ReplayMessage,
     private readonly replayMessages: ReplayMessages,
+    private readonly getReceipt: GetReceipt,
+    private readonly listCachedReceipts: ListCachedReceipts,
   ) {}
 
   @Post()
@@ -68,7 +71,7 @@ export class MessagesController {
     headers: IDEMPOTENT_REPLAYED_HEADER,
   })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'a field is missing, unknown or of the wrong type, or the phone number, content or dates break a rule; `details` names each field'],
+    ['VALIDATION_FAILED', 'a field is missing, unknown or of the wrong type, or the phone number, content, dates or priority break a rule; `details` names each field'],
     BAD_IDEMPOTENCY_KEY,
     ...JSON_BODY_ERRORS,
     'IDEMPOTENCY_KEY_REUSED',
@@ -84,6 +87,7 @@ export class MessagesController {
       content: body.content,
       sendAfter: body.sendAfter ? new Date(body.sendAfter) : null,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : null,
+      priority: body.priority ?? null,
       idempotencyKey: idempotencyKey ?? null,
     });
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
@@ -154,17 +158,11 @@ export class MessagesController {
     'REPLAY_REFUSED',
   )
   async replayMany(@Body() body: ReplayMessagesDto): Promise<ReplayCountDto> {
-    const refused = body.status.filter((s) => !(REPLAYABLE_STATUSES as readonly string[]).includes(s));
-    if (refused.length > 0) {
-      throw new ConflictException({
-        code: 'REPLAY_REFUSED',
-        message: `only ${REPLAYABLE_STATUSES.join(', ')} messages can be replayed; replaying ${refused.join(', ')} messages could send them twice`,
-      });
-    }
     const from = body.from ? new Date(body.from) : undefined;
     const to = body.to ? new Date(body.to) : undefined;
     if (from && to && from.getTime() >= to.getTime()) throw new BadRequestException('from must be earlier than to');
-    return this.replayMessages.execute({ statuses: body.status as ReplayableStatus[], from, to, dryRun: body.dryRun ?? false });
+    // The use case refuses statuses that cannot be replayed (ReplayRefusedError: REPLAY_REFUSED, 409).
+    return this.replayMessages.execute({ statuses: body.status as MessageStatus[], from, to, dryRun: body.dryRun ?? false });
   }
 
   @Get('sent')
@@ -179,29 +177,64 @@ export class MessagesController {
   )
   async sent(@Query() query: PageQueryDto): Promise<SentMessagePageDto> {
     const page = await this.listSentMessages.execute({ limit: query.limit, cursor: query.cursor });
-    return { items: page.items.map((m) => SentMessageDto.from(m)), nextCursor: page.nextCursor };
+    return { items: page.items.map(({ message, cached }) => ({ ...SentMessageDto.from(message), cached })), nextCursor: page.nextCursor };
+  }
+
+  // A static path, declared before GET :id (Nest matches routes in the order they are declared).
+  @Get('cached')
+  @ApiOperation({
+    summary: 'The receipts Redis holds now (a SCAN walk, a page at a time)',
+    description:
+      'Walks the keys sent_message:* with SCAN (never KEYS), one bounded page per request: at most `limit` items, possibly fewer (even none) ' +
+      'while nextCursor is not null. A receipt held for the whole walk is returned at least once; one may come twice across pages. ' +
+      'Keys or values that are not receipts are skipped. Without REDIS_URL: an empty page with cache "disabled".',
+  })
+  @ApiOkResponse({ type: CachedReceiptPageDto, description: 'One page, and the cursor of the next one' })
+  @ApiErrors(
+    ['VALIDATION_FAILED', 'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
+      message: 'limit: limit must be a whole number from 1 to 100',
+      details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
+    }],
+    'INVALID_CURSOR',
+    'CACHE_UNAVAILABLE',
+  )
+  async cachedReceipts(@Query() query: PageQueryDto): Promise<CachedReceiptPageDto> {
+    const page = await this.listCachedReceipts.execute({ limit: query.limit, cursor: query.cursor });
+    return { items: page.items.map((held) => CachedReceiptDto.from(held)), nextCursor: page.nextCursor, cache: page.cache };
   }
 
   @Get('stats')
-  @ApiOperation({ summary: 'Number of messages per status' })
+  @ApiOperation({ summary: 'Number of messages per status, and of pending messages per priority' })
   @ApiOkResponse({ type: MessageStatsDto, description: 'The counts, cluster-wide' })
   stats(): Promise<MessageStatsDto> {
     return this.getStats.execute();
   }
 
   @Get()
-  @ApiOperation({ summary: 'Messages, newest first, optionally of one status (keyset pagination)' })
+  @ApiOperation({ summary: 'Messages, newest first, optionally of one status and of one priority (keyset pagination)' })
   @ApiOkResponse({ type: MessagePageDto, description: 'One page, and the cursor of the next one' })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'status is not a message status, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
+    ['VALIDATION_FAILED', 'status is not a message status, priority is not a whole number from -100 to 100, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
       message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
       details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],
     }],
     'INVALID_CURSOR',
   )
   async list(@Query() query: ListMessagesQueryDto): Promise<MessagePageDto> {
-    const page = await this.listMessages.execute({ status: query.status, limit: query.limit, cursor: query.cursor });
+    const page = await this.listMessages.execute({ status: query.status, priority: query.priority, limit: query.limit, cursor: query.cursor });
     return { items: page.items.map((m) => MessageDto.from(m)), nextCursor: page.nextCursor };
+  }
+
+  @Get(':id/receipt')
+  @ApiOperation({
+    summary: "The gateway's receipt for a sent message: from Redis, or from PostgreSQL when Redis has none",
+    description: 'Redis first (sent_message:<id>); PostgreSQL when the key is missing, expired or unreadable, or Redis is down or not configured. `source` says which.',
+  })
+  @ApiParam(MESSAGE_ID_PARAM)
+  @ApiOkResponse({ type: ReceiptDto, description: 'The receipt, and where it was read' })
+  @ApiErrors('INVALID_PATH', 'MESSAGE_NOT_FOUND', 'MESSAGE_NOT_SENT')
+  async receipt(@Param('id') id: string): Promise<ReceiptDto> {
+    return ReceiptDto.from(await this.getReceipt.execute(id));
   }
 
   @Get(':id')

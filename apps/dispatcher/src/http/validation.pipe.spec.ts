@@ -20,10 +20,24 @@ describe('createValidationPipe', () => {
   });
 
   it('refuses an unknown field by name', async () => {
-    await expect(refusal({ ...VALID, priority: 5 }, 'body', CreateMessageDto)).resolves.toMatchObject({
+    await expect(refusal({ ...VALID, colour: 'red' }, 'body', CreateMessageDto)).resolves.toMatchObject({
       code: 'VALIDATION_FAILED',
-      details: [{ field: 'priority', messages: ['property priority should not exist'] }],
+      details: [{ field: 'colour', messages: ['property colour should not exist'] }],
     });
+  });
+
+  it('refuses a priority that is not a whole number from -100 to 100 with one message, in a body and in a query', async () => {
+    for (const priority of [101, -101, 2.5, '5', [1]]) {
+      await expect(refusal({ ...VALID, priority }, 'body', CreateMessageDto)).resolves.toMatchObject({
+        details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }],
+      });
+    }
+    for (const priority of ['101', '1.5', 'high', ['1', '2']]) {
+      await expect(refusal({ priority }, 'query', ListMessagesQueryDto)).resolves.toMatchObject({
+        details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }],
+      });
+    }
+    await expect(createValidationPipe().transform({ priority: '-100' }, { type: 'query', metatype: ListMessagesQueryDto })).resolves.toMatchObject({ priority: -100 });
   });
 
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(

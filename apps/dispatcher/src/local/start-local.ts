@@ -5,15 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { AppConfig, ConfigError } from '@app/infrastructure';
+import { AppConfig, ConfigError, ConfigSchema, LOCAL_VARIABLES } from '@app/infrastructure';
 import { createDispatcherApp } from '../setup-app.js';
 import { type EmbeddedDatabase, isEmpty, startEmbeddedDatabase } from './embedded-database.js';
 import { freePort, waitForPort } from './free-port.js';
+import { chooseLocalRedis } from './local-redis.js';
 
 /**
  * `npm start`: the dispatcher on embedded defaults, for a first look and for development.
  * Whatever the environment does not provide is started here: PostgreSQL (embedded, data under
- * .data/), the sandbox gateway, and an API key (kept in .data/api-key). In production run
+ * .data/), the sandbox gateway, and an API key (kept in .data/api-key); without REDIS_URL, the
+ * Redis on 127.0.0.1:6379 is used when one answers there. In production run
  * `npm run start:prod`, which reads everything from the environment.
  */
 const ROOT = process.cwd();
@@ -22,6 +24,8 @@ const DIST = path.join(ROOT, 'dist/apps');
 const SANDBOX_MAIN = path.join(DIST, 'gateway-sandbox/apps/gateway-sandbox/src/main.js');
 const SEED_MAIN = path.join(DIST, 'seed/apps/seed/src/main.js');
 const DEMO_MESSAGES = 6;
+/** What `npm start` reads besides the service's own variables (AppConfig). */
+const LOCAL_CONFIG = new ConfigSchema({ embeddedPgPort: LOCAL_VARIABLES.EMBEDDED_PG_PORT });
 
 const children: ChildProcess[] = [];
 let database: EmbeddedDatabase | null = null;
@@ -33,7 +37,7 @@ async function startLocal(): Promise<void> {
   const notes: string[] = [];
 
   if (!env.DATABASE_URL) {
-    database = await startEmbeddedDatabase(path.join(DATA_DIR, 'postgres'));
+    database = await startEmbeddedDatabase(path.join(DATA_DIR, 'postgres'), LOCAL_CONFIG.read(env).embeddedPgPort);
     env.DATABASE_URL = database.url;
     notes.push(`PostgreSQL  embedded, ${database.url} (data in .data/postgres)`);
   }
@@ -45,6 +49,9 @@ async function startLocal(): Promise<void> {
     env.WEBHOOK_URL = `http://127.0.0.1:${port}/webhook`;
     notes.push(`Gateway     sandbox, ${env.WEBHOOK_URL} (what it received: GET http://127.0.0.1:${port}/__sandbox/received)`);
   }
+  const redis = await chooseLocalRedis(env);
+  if (redis.redisUrl) env.REDIS_URL = redis.redisUrl;
+  if (redis.note) notes.push(redis.note);
   if (!env.API_KEYS) {
     const keyFile = path.join(DATA_DIR, 'api-key');
     if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
@@ -67,7 +74,7 @@ async function startLocal(): Promise<void> {
       'Message dispatcher is running',
       `  API         ${base}/api/v1   (header x-ins-auth-key)`,
       `  Swagger     ${base}/docs`,
-      `  Health      ${base}/health/ready`,
+      `  Health      ${base}/health`,
       ...notes.map((n) => `  ${n}`),
       '',
       `  Try: curl -H 'x-ins-auth-key: ${config.apiKeys[0]}' ${base}/api/v1/messages/sent`,

@@ -9,8 +9,8 @@ const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /**
  * Gauges read when Prometheus scrapes: the scheduler's state from memory, the queue from two
- * cheap queries (status counts kept by triggers, and one index lookup for the oldest due
- * message). A database error leaves the queue gauges at their last value and the scrape works.
+ * cheap queries (status counts kept by triggers, and an index lookup per priority for the oldest
+ * due message). A database error leaves the queue gauges at their last value and the scrape works.
  */
 @Injectable()
 export class StateGauges {
@@ -72,7 +72,7 @@ export class StateGauges {
     for (const status of MESSAGE_STATUSES) messages.set({ status }, 0);
     new Gauge({
       name: 'dispatcher_oldest_pending_age_seconds',
-      help: 'How long the next message to send has been due (pending, past its sendAfter and retry backoff); 0 when nothing is due. Cluster-wide',
+      help: 'How long the longest-waiting due message has been due (pending, past its sendAfter and retry backoff; any priority, so a low priority waiting behind higher ones shows); 0 when nothing is due. Cluster-wide',
       registers,
       async collect() {
         try {

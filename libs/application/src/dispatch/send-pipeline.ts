@@ -25,7 +25,7 @@ export interface PipelineParts {
  * flight. As slots free up, the next group of rows (as many as there are free slots, and as the
  * breaker admits) is marked "request about to go out" in one fenced statement, then sent: one
  * slow request never holds the other slots idle. With concurrency 1 the gateway receives the
- * messages strictly oldest first, and at most one row can be in doubt at any moment. Stops taking
+ * messages strictly in claim order (the highest priority first, the oldest first within one), and at most one row can be in doubt at any moment. Stops taking
  * new groups when `stop` is aborted or the breaker opens; the rows it never started are handed
  * back at once (pending again, no attempt counted), while the requests in flight finish.
  */

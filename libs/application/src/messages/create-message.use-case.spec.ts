@@ -49,6 +49,24 @@ describe(CreateMessage.name, () => {
     expect(messages.get(message.id)).toMatchObject({ sendAfter: at(60_000), expiresAt: at(120_000) });
   });
 
+  it('stores the priority, and 0 when it is left out or null', async () => {
+    const urgent = await sut.execute({ phoneNumber: '+905551111111', content: 'code 1234', priority: 100 });
+    const plain = await sut.execute({ phoneNumber: '+905551111111', content: 'hello' });
+    const nullish = await sut.execute({ phoneNumber: '+905551111111', content: 'hello', priority: null });
+
+    expect([urgent, plain, nullish].map(({ message }) => messages.get(message.id).priority)).toEqual([100, 0, 0]);
+  });
+
+  it.each([101, -101, 1.5, Number.NaN])('refuses priority %s with the range, together with the other bad fields', async (priority) => {
+    const details = await violationsOf(sut.execute({ phoneNumber: '+905551111111', content: '', priority }));
+
+    expect(details).toEqual([
+      { field: 'content', messages: ['content must not be empty'] },
+      { field: 'priority', messages: ['priority must be a whole number from -100 to 100'] },
+    ]);
+    expect(messages.all()).toHaveLength(0);
+  });
+
   it('reports a bad phone number and bad content together, and stores nothing', async () => {
     const details = await violationsOf(sut.execute({ phoneNumber: '0555 111 11 11', content: '' }));
 
@@ -124,6 +142,7 @@ describe(CreateMessage.name, () => {
       ['phone number', { phoneNumber: '+905552222222' }],
       ['sendAfter', { sendAfter: at(61_000) }],
       ['expiresAt', { expiresAt: null }],
+      ['priority', { priority: 1 }],
     ])('refuses the same key with another %s', async (_, change) => {
       const first = await sut.execute(request);
 
@@ -132,6 +151,13 @@ describe(CreateMessage.name, () => {
       await expect(reuse).rejects.toThrow(IdempotencyKeyReusedError);
       await expect(reuse).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
       expect(messages.all().map((m) => m.id)).toEqual([first.message.id]);
+    });
+
+    it('takes priority 0 and no priority as the same request (fingerprints made before priorities still match)', async () => {
+      const first = await sut.execute(request);
+      const again = await sut.execute({ ...request, priority: 0 });
+
+      expect(again).toMatchObject({ replayed: true, message: { id: first.message.id } });
     });
 
     it('creates one message per key, and one per request without a key', async () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock, IdempotencyKeyReusedError, type Message, MessageRepository, ValidationError } from '@app/domain';
-import { DispatchSettings } from '../dispatch-settings.js';
+import { MessageSettings } from '../message-settings.js';
 import type { CreateMessageCommand } from './create-message.command.js';
-import { canonicalFields, newMessageViolations } from './new-message-rules.js';
+import { canonicalFields, newMessageViolations, priorityOf } from './new-message-rules.js';
 
 export interface CreatedMessage {
   message: Message;
@@ -21,7 +21,7 @@ export class CreateMessage {
   constructor(
     private readonly messages: MessageRepository,
     private readonly clock: Clock,
-    private readonly settings: DispatchSettings,
+    private readonly settings: MessageSettings,
   ) {}
 
   async execute(command: CreateMessageCommand): Promise<CreatedMessage> {
@@ -40,6 +40,7 @@ export class CreateMessage {
       content: command.content,
       sendAfter: command.sendAfter ?? null,
       expiresAt: command.expiresAt ?? null,
+      priority: priorityOf(command),
       idempotencyKey: key,
       requestHash,
     });

@@ -44,6 +44,22 @@ describe(CreateMessages.name, () => {
     expect(messages.all().map((m) => m.id)).toEqual(answer.results.map(idOf));
   });
 
+  it('stores the priority of each item, 0 when left out, and refuses an item whose priority is out of range', async () => {
+    const items = [{ ...valid(0), priority: 100 }, valid(1), { ...valid(2), priority: -100 }, { ...valid(3), priority: 101 }];
+
+    const answer = await sut.execute({ items, atomic: false });
+
+    expect(answer).toMatchObject({ created: 3, failed: 1 });
+    expect(answer.results.slice(0, 3).map((r) => messages.get(idOf(r) as string).priority)).toEqual([100, 0, -100]);
+    expect(answer.results[3]).toEqual({
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'priority: priority must be a whole number from -100 to 100',
+        details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }],
+      },
+    });
+  });
+
   it('creates the valid items and answers each bad one with the error a single create of it gets, in order', async () => {
     const bad: CreateMessageCommand[] = [
       { phoneNumber: '0555 111 11 11', content: '' },

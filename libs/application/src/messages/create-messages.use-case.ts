@@ -10,9 +10,9 @@ import {
   MessageRepository,
   ValidationError,
 } from '@app/domain';
-import { DispatchSettings } from '../dispatch-settings.js';
+import { MessageSettings } from '../message-settings.js';
 import { type CreateMessagesCommand, MAX_BATCH_MESSAGES } from './create-messages.command.js';
-import { canonicalFields, newMessageViolations } from './new-message-rules.js';
+import { canonicalFields, newMessageViolations, priorityOf } from './new-message-rules.js';
 
 export interface CreatedMessages {
   /** One per item, in request order: the new message's id, or why the item was refused. */
@@ -35,7 +35,7 @@ export class CreateMessages {
   constructor(
     private readonly messages: MessageRepository,
     private readonly clock: Clock,
-    private readonly settings: DispatchSettings,
+    private readonly settings: MessageSettings,
   ) {}
 
   async execute(command: CreateMessagesCommand): Promise<CreatedMessages> {
@@ -56,7 +56,9 @@ export class CreateMessages {
       if ('rejected' in item) return { error: itemError(item.rejected) };
       const violations = newMessageViolations(item, now, this.settings.maxContentLength);
       if (violations.length > 0) return { error: itemError(violations) };
-      return { message: { phoneNumber: item.phoneNumber, content: item.content, sendAfter: item.sendAfter ?? null, expiresAt: item.expiresAt ?? null } };
+      return {
+        message: { phoneNumber: item.phoneNumber, content: item.content, sendAfter: item.sendAfter ?? null, expiresAt: item.expiresAt ?? null, priority: priorityOf(item) },
+      };
     });
     if (command.atomic) {
       const bad = items.flatMap((item, i) =>

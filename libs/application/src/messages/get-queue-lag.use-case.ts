@@ -2,13 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { Clock, MessageRepository } from '@app/domain';
 
 export interface QueueLag {
-  /** When the message that is next to send became due; null when nothing is due. */
+  /**
+   * When the longest-waiting due message became due, whatever its priority (the next one to send
+   * may be a newer one of a higher priority); null when nothing is due.
+   */
   oldestDueSince: Date | null;
   /** How long it has waited, in seconds (0 when nothing is due). */
   oldestDueAgeSeconds: number;
 }
 
-/** How far sending is behind: one indexed lookup, cheap enough for every metrics scrape. */
+/** How far sending is behind: an indexed lookup per priority, cheap enough for every metrics scrape. */
 @Injectable()
 export class GetQueueLag {
   constructor(

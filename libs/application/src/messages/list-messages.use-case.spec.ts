@@ -35,6 +35,15 @@ describe(ListMessages.name, () => {
     expect(page.nextCursor).toBeNull();
   });
 
+  it('keeps only the requested priority, with or without a status', async () => {
+    const urgent = messages.seed({ priority: 9 });
+    messages.seed();
+    const urgentFailed = messages.seed({ priority: 9, status: 'failed' });
+
+    expect((await sut.execute({ limit: 10, priority: 9 })).items.map((m) => m.id)).toEqual([urgentFailed.id, urgent.id]);
+    expect((await sut.execute({ limit: 10, priority: 9, status: 'pending' })).items.map((m) => m.id)).toEqual([urgent.id]);
+  });
+
   it('refuses a cursor it did not hand out', async () => {
     messages.seed();
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type ListQuery, type Message, MessageRepository, type Page } from '@app/domain';
 
-/** Messages newest first, optionally of one status, a page at a time. */
+/** Messages newest first, optionally of one status and of one priority, a page at a time. */
 @Injectable()
 export class ListMessages {
   constructor(private readonly messages: MessageRepository) {}

@@ -1,4 +1,4 @@
-import { type FieldViolation, MessageContent, PhoneNumber } from '@app/domain';
+import { DEFAULT_PRIORITY, type FieldViolation, MessageContent, PhoneNumber, priorityProblem } from '@app/domain';
 
 /** The fields of a message to create, as a request gives them (dates already parsed). */
 export interface MessageFields {
@@ -6,6 +6,8 @@ export interface MessageFields {
   content: string;
   sendAfter?: Date | null;
   expiresAt?: Date | null;
+  /** Null or left out: DEFAULT_PRIORITY. */
+  priority?: number | null;
 }
 
 /**
@@ -30,12 +32,25 @@ export function newMessageViolations(fields: MessageFields, now: Date, maxConten
     if (fields.expiresAt.getTime() <= now.getTime()) add('expiresAt', 'expiresAt must be in the future');
     if (fields.sendAfter && sendAfterValid && fields.expiresAt.getTime() <= fields.sendAfter.getTime()) add('expiresAt', 'expiresAt must be later than sendAfter');
   }
+  if (fields.priority !== undefined && fields.priority !== null) add('priority', priorityProblem(fields.priority));
   return violations;
 }
 
-/** The fields as plain JSON values, for fingerprints: equal exactly when two requests ask for the same message. */
-export function canonicalFields(fields: MessageFields): [string, string, string | null, string | null] {
-  return [fields.phoneNumber, fields.content, iso(fields.sendAfter), iso(fields.expiresAt)];
+/** The priority a new message gets. */
+export function priorityOf(fields: MessageFields): number {
+  return fields.priority ?? DEFAULT_PRIORITY;
+}
+
+/**
+ * The fields as plain JSON values, for fingerprints: equal exactly when two requests ask for the
+ * same message. The default priority adds nothing, so that a request without one (or with 0) has
+ * the fingerprint it had before priorities existed: a retry across the upgrade is still a retry.
+ */
+export function canonicalFields(fields: MessageFields): (string | number | null)[] {
+  const canonical: (string | number | null)[] = [fields.phoneNumber, fields.content, iso(fields.sendAfter), iso(fields.expiresAt)];
+  const priority = priorityOf(fields);
+  if (priority !== DEFAULT_PRIORITY) canonical.push(priority);
+  return canonical;
 }
 
 function iso(date: Date | null | undefined): string | null {

@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { IllegalTransitionError, MessageNotFoundError } from '@app/domain';
+import { MessageNotFoundError, ReplayRefusedError } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
 import { FakeMessageRepository } from '../../../../test/support/fakes.js';
 import { ReplayMessage } from './replay-message.use-case.js';
@@ -66,7 +66,8 @@ describe(ReplayMessage.name, () => {
   it.each(['sent', 'sending'] as const)('refuses a %s message, which it could send twice', async (status) => {
     const message = messages.seed({ status, attemptCount: 1 });
 
-    await expect(sut.execute(message.id)).rejects.toThrow(IllegalTransitionError);
+    await expect(sut.execute(message.id)).rejects.toThrow(ReplayRefusedError);
+    await expect(sut.execute(message.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', message: `message ${message.id} cannot be replayed while ${status}` });
     expect(messages.get(message.id).status).toBe(status);
     expect(messages.replays).toEqual([]);
   });

@@ -3,8 +3,9 @@ import { Clock, type Message, MessageNotFoundError, MessageRepository } from '@a
 
 /**
  * Puts one failed, unknown or expired message back to pending with a fresh attempt budget, and
- * records the replay. A sent or in-flight message is refused (IllegalTransitionError, a 409):
- * replaying it could send it twice. A pending one is left as it is.
+ * records the replay. A sent or in-flight message is refused with ReplayRefusedError (the replay
+ * rule, Message.replay, checked under the row's lock): replaying it could send it twice. A
+ * pending one is left as it is.
  */
 @Injectable()
 export class ReplayMessage {

@@ -1,5 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
+import { ReplayRefusedError } from '@app/domain';
 import { FakeClock } from '../../../../test/support/fake-clock.js';
 import { FakeMessageRepository } from '../../../../test/support/fakes.js';
 import { ReplayMessages } from './replay-messages.use-case.js';
@@ -75,6 +76,24 @@ describe(ReplayMessages.name, () => {
 
     expect(messages.get(message.id).updatedAt).toEqual(clock.now());
     expect(messages.replays[0].at).toEqual(clock.now());
+  });
+
+  it.each([
+    [['sent'], 'sent'],
+    [['failed', 'pending', 'sending'], 'pending, sending'],
+  ] as const)('refuses %j as a whole with ReplayRefusedError, and changes nothing, not even on a dry run', async (statuses, named) => {
+    seedEveryState(NOW);
+    const before = messages.all().map((m) => m.toProps());
+
+    for (const dryRun of [true, false]) {
+      await expect(sut.execute({ statuses, dryRun })).rejects.toThrow(ReplayRefusedError);
+      await expect(sut.execute({ statuses, dryRun })).rejects.toMatchObject({
+        code: 'REPLAY_REFUSED',
+        message: `only failed, unknown, expired messages can be replayed; replaying ${named} messages could send them twice`,
+      });
+    }
+    expect(messages.all().map((m) => m.toProps())).toEqual(before);
+    expect(messages.replays).toEqual([]);
   });
 
   it('counts zero when nothing matches', async () => {

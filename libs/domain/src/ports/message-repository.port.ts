@@ -1,12 +1,15 @@
 import type { FieldViolation } from '../errors.js';
 import type { AttemptRecord, InDoubtPolicy } from '../delivery.js';
 import type { Message, MessageStatus, ReplayableStatus } from '../message.js';
+import type { PriorityCount } from '../priority.js';
 
 export interface NewMessage {
   phoneNumber: string;
   content: string;
   sendAfter?: Date | null;
   expiresAt?: Date | null;
+  /** Higher goes first; DEFAULT_PRIORITY (0) when left out. */
+  priority?: number;
   /** With a key, a second create with the same key returns the first message instead of a new row. */
   idempotencyKey?: string | null;
   /** Fingerprint of the request that created the message, to tell a retry from a different request. */
@@ -34,6 +37,8 @@ export interface PageQuery {
 
 export interface ListQuery extends PageQuery {
   status?: MessageStatus;
+  /** Only messages of this priority. */
+  priority?: number;
 }
 
 /** What one delivery attempt did to a claimed message: its new state and, if sent, the attempt. */
@@ -154,9 +159,11 @@ export abstract class MessageRepository {
   abstract history(id: string): Promise<MessageHistory>;
 
   /**
-   * Takes up to `limit` due pending messages, oldest first, and marks them `sending` under a
+   * Takes up to `limit` due pending messages, the highest priority first and the oldest first
+   * within a priority (insertion order, which also breaks every tie), and marks them `sending` under a
    * lease with a fresh fencing token, in one committed statement, so that no other claimer (tick,
    * worker, replica) can take them. Not due: next attempt or sendAfter in the future, or expired.
+   * Answers them in that order (with DISPATCH_CONCURRENCY=1 the gateway gets them in it).
    */
   abstract claimBatch(limit: number, now: Date, claim: ClaimOptions): Promise<Message[]>;
 
@@ -206,15 +213,23 @@ export abstract class MessageRepository {
   /** Sent messages, most recently sent first. Throws InvalidCursorError for a foreign cursor. */
   abstract listSent(query: PageQuery): Promise<Page<Message>>;
 
-  /** Messages newest first, optionally of one status. Throws InvalidCursorError for a foreign cursor. */
+  /** Messages newest first, optionally of one status and of one priority. Throws InvalidCursorError for a foreign cursor. */
   abstract list(query: ListQuery): Promise<Page<Message>>;
 
   /** Messages per status, from counts kept by the database: no scan of the messages table. */
   abstract countByStatus(): Promise<Record<MessageStatus, number>>;
 
   /**
+   * Pending messages per priority, the highest first, only priorities that have some; from counts
+   * kept by the database, like countByStatus: no scan of the messages table.
+   */
+  abstract countPendingByPriority(): Promise<PriorityCount[]>;
+
+  /**
    * When the longest-waiting message that is due now (pending, past its sendAfter and its retry
    * backoff) became due, i.e. the later of its creation and its sendAfter; null when none is due.
+   * Across every priority: the first due message of each priority, in claim order, is a candidate,
+   * and the one that became due earliest wins, so a low priority that waits behind higher ones shows.
    */
   abstract oldestDueSince(now: Date): Promise<Date | null>;
 

@@ -14,6 +14,7 @@ export interface MessageRow {
   failure_reason: string | null;
   send_after: Date | null;
   expires_at: Date | null;
+  priority: number;
   replay_count: number;
   claim_token: string | null;
   request_started_at: Date | null;
@@ -35,6 +36,7 @@ const COLUMNS = [
   'failure_reason',
   'send_after',
   'expires_at',
+  'priority',
   'replay_count',
   'claim_token',
   'request_started_at',
@@ -63,6 +65,7 @@ export function toMessage(row: MessageRow): Message {
     failureReason: row.failure_reason,
     sendAfter: row.send_after,
     expiresAt: row.expires_at,
+    priority: row.priority,
     replayCount: row.replay_count,
     claimToken: row.claim_token,
     requestStartedAt: row.request_started_at,

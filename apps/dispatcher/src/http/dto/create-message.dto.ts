@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { dateTimeProperty } from '../api-docs.js';
 import { IsOptional, IsString } from 'class-validator';
+import { IsPriority, PRIORITY_SCHEMA } from '../priority.js';
 import { IsRfc3339DateTime } from '../rfc3339.js';
 
 export class CreateMessageDto {
@@ -21,4 +22,16 @@ export class CreateMessageDto {
   @IsOptional()
   @IsRfc3339DateTime()
   expiresAt?: string;
+
+  @ApiPropertyOptional({
+    ...PRIORITY_SCHEMA,
+    nullable: true,
+    example: 100,
+    description:
+      'How urgent it is: higher goes first, the oldest first within a priority (e.g. 100 for a one-time password, -50 for a campaign). ' +
+      'It only decides which due messages a tick takes. Left out or null: 0',
+  })
+  @IsOptional()
+  @IsPriority()
+  priority?: number | null;
 }

@@ -21,6 +21,7 @@ export class CreateMessagesDto {
     example: [
       { phoneNumber: '+905551111111', content: 'hello' },
       { phoneNumber: '+905552222222', content: 'see you at 8', sendAfter: '2026-11-22T18:00:00Z', expiresAt: '2026-11-22T20:00:00Z' },
+      { phoneNumber: '+905553333333', content: 'your code is 481516', priority: 100 },
     ],
   })
   @IsArray({ message: 'messages must be an array' })

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
+import { IsPriority, PRIORITY_SCHEMA } from '../priority.js';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, example: 20, description: 'Items per page' })
@@ -24,4 +25,10 @@ export class ListMessagesQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(MESSAGE_STATUSES, { message: `status must be one of ${MESSAGE_STATUSES.join(', ')}` })
   status?: MessageStatus;
+
+  @ApiPropertyOptional({ type: PRIORITY_SCHEMA.type, minimum: PRIORITY_SCHEMA.minimum, maximum: PRIORITY_SCHEMA.maximum, example: 100, description: 'Only messages of this priority' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsPriority()
+  priority?: number;
 }

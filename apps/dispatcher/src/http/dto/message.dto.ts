@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { type AttemptOutcome, type AttemptRecord, type Message, MESSAGE_STATUSES, type MessageStatus, type ReplayRecord, REPLAYABLE_STATUSES } from '@app/domain';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { type AttemptOutcome, type AttemptRecord, type Message, MESSAGE_STATUSES, type MessageStatus, type PriorityCount, type ReplayRecord, REPLAYABLE_STATUSES } from '@app/domain';
+import { PRIORITY_SCHEMA } from '../priority.js';
 
 const EXAMPLE_ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
 const EXAMPLE_GATEWAY_ID = '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849';
@@ -18,6 +19,9 @@ export class SentMessageDto {
   @ApiProperty({ enum: MESSAGE_STATUSES, example: 'sent' })
   status!: MessageStatus;
 
+  @ApiProperty({ ...PRIORITY_SCHEMA, example: 0, description: 'Higher goes first; the oldest first within a priority' })
+  priority!: number;
+
   @ApiProperty({ type: String, nullable: true, example: EXAMPLE_GATEWAY_ID, description: "The gateway's messageId" })
   messageId!: string | null;
 
@@ -27,12 +31,17 @@ export class SentMessageDto {
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   createdAt!: Date;
 
-  static from(message: Message): SentMessageDto {
+  @ApiProperty({ example: true, description: 'Whether its receipt is in Redis now (GET /api/v1/messages/{id}/receipt reads it from there); false while Redis is down or not configured' })
+  cached!: boolean;
+
+  /** Every field but `cached`, which the sent list adds (one Redis look-up per page). */
+  static from(message: Message): Omit<SentMessageDto, 'cached'> {
     return {
       id: message.id,
       phoneNumber: message.phoneNumber,
       content: message.content,
       status: message.status,
+      priority: message.priority,
       messageId: message.gatewayMessageId,
       sentAt: message.sentAt,
       createdAt: message.createdAt,
@@ -40,8 +49,8 @@ export class SentMessageDto {
   }
 }
 
-/** A message with its whole delivery state. */
-export class MessageDto extends SentMessageDto {
+/** A message with its whole delivery state (the sent list's fields but `cached`). */
+export class MessageDto extends OmitType(SentMessageDto, ['cached'] as const) {
   @ApiProperty({ example: 1, description: 'Delivery attempts made so far' })
   attemptCount!: number;
 
@@ -63,7 +72,7 @@ export class MessageDto extends SentMessageDto {
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:02.000Z' })
   updatedAt!: Date;
 
-  static override from(message: Message): MessageDto {
+  static from(message: Message): MessageDto {
     return {
       ...SentMessageDto.from(message),
       attemptCount: message.attemptCount,
@@ -147,10 +156,28 @@ export class StatusCountsDto {
   @ApiProperty({ example: 0 }) expired!: number;
 }
 
+export class PriorityCountDto {
+  @ApiProperty({ ...PRIORITY_SCHEMA, example: 100 })
+  priority!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, example: 2, description: 'Pending messages of this priority' })
+  pending!: number;
+}
+
 export class MessageStatsDto {
   @ApiProperty({ example: 44 })
   total!: number;
 
   @ApiProperty({ type: StatusCountsDto })
   byStatus!: StatusCountsDto;
+
+  @ApiProperty({
+    type: [PriorityCountDto],
+    description: 'Pending messages per priority, the highest (the next to go) first; a priority with none is left out',
+    example: [
+      { priority: 100, pending: 2 },
+      { priority: 0, pending: 1 },
+    ],
+  })
+  byPriority!: PriorityCount[];
 }
