@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { metricFamilies } from '../support/prometheus.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { metricFamilies } from '@test/support/prometheus.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 interface Rule {
   alert: string;

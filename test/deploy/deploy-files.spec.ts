@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, parseAllDocuments } from 'yaml';
 import { AppConfig, ConfigError, DEFAULTS, ENV_NAMES } from '@app/infrastructure';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const K8S_DIR = 'deploy/kubernetes';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '../support/openapi.js';
-import { SECOND_API_KEY, type Stack, startStack } from '../support/stack.js';
+import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '@test/support/openapi.js';
+import { SECOND_API_KEY, type Stack, startStack } from '@test/support/stack.js';
 
 const ROUTES: ['get' | 'post', string][] = [
   ['post', '/api/v1/scheduler/start'],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { API_KEY, type Stack, startStack } from '../support/stack.js';
+import { API_KEY, type Stack, startStack } from '@test/support/stack.js';
 
 describe('bad input (e2e)', () => {
   let stack: Stack;

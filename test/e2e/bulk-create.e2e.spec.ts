@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { phones, type Stack, startStack, waitFor } from '../support/stack.js';
+import { phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const BATCH = '/api/v1/messages/batch';
 

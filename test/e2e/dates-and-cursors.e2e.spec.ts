@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 /**
  * Issue 9, input contents: every date the API takes is an RFC 3339 date-time with a time zone

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { FakeClock } from '../support/fake-clock.js';
-import { phones, sleep, type Stack, startStack, waitFor, WEBHOOK_KEY } from '../support/stack.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { phones, sleep, type Stack, startStack, waitFor, WEBHOOK_KEY } from '@test/support/stack.js';
 
 const INTERVAL = 400;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { freePort } from '../../apps/dispatcher/src/local/free-port.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 describe('OpenAPI document and health (e2e)', () => {
   let stack: Stack;

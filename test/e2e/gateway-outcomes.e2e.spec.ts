@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort } from '../../apps/dispatcher/src/local/free-port.js';
 import type { SandboxMode } from '../../apps/gateway-sandbox/src/sandbox-behaviour.js';
-import { sleep, type Stack, startStack, waitFor } from '../support/stack.js';
+import { sleep, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const MAX_ATTEMPTS = 3;
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { sleep, type Stack, startStack, waitFor } from '../support/stack.js';
+import { sleep, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const rowStatus = async (stack: Stack, id: string) => (await stack.row(id)).status as string;
 

@@ -3,9 +3,9 @@ import pg from 'pg';
 import { DispatchScheduler } from '@app/application';
 import { freePort } from '../../apps/dispatcher/src/local/free-port.js';
 import { chooseLocalRedis } from '../../apps/dispatcher/src/local/local-redis.js';
-import { expectResponseToMatchDocument, fetchDocument } from '../support/openapi.js';
-import { type Stack, startStack, waitFor } from '../support/stack.js';
-import { ThrowawayRedis } from '../support/throwaway-redis.js';
+import { expectResponseToMatchDocument, fetchDocument } from '@test/support/openapi.js';
+import { type Stack, startStack, waitFor } from '@test/support/stack.js';
+import { ThrowawayRedis } from '@test/support/throwaway-redis.js';
 
 const MACHINE_REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { MAX_BATCH_BODY_KEYS, MAX_BODY_DEPTH, MAX_BODY_KEYS, bodyRoutes } from '../../apps/dispatcher/src/http/body-parsing.js';
-import { API_KEY, type Stack, startStack } from '../support/stack.js';
+import { API_KEY, type Stack, startStack } from '@test/support/stack.js';
 
 /**
  * The HTTP edge, on the real app over real sockets (node:http and node:net, so that every byte

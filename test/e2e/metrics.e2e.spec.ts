@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { metricFamilies, parseExposition, type Sample, sampleValue } from '../support/prometheus.js';
-import { phones, type Stack, startStack, waitFor } from '../support/stack.js';
+import { metricFamilies, parseExposition, type Sample, sampleValue } from '@test/support/prometheus.js';
+import { phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const DISPATCHER_FAMILIES = {
   dispatcher_sends_total: 'counter',

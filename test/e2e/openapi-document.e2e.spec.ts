@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { documentValidator, type OpenApiDocument, operationsOf, type SchemaObject, fetchDocument } from '../support/openapi.js';
-import { type Stack, startStack } from '../support/stack.js';
+import { documentValidator, type OpenApiDocument, operationsOf, type SchemaObject, fetchDocument } from '@test/support/openapi.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REDOCLY = join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');

@@ -4,9 +4,9 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PhoneNumber } from '@app/domain';
-import { BAD_DATE_TIMES, futureDateTime, instantOf, invalidValue, type SchemaArbitraries, validValue } from '../support/openapi-arbitrary.js';
-import { documentedAnswer, documentValidator, fetchDocument, type OpenApiDocument, type OpenApiOperation, operationsOf, type SchemaObject } from '../support/openapi.js';
-import { API_KEY, type Stack, startStack, waitFor } from '../support/stack.js';
+import { BAD_DATE_TIMES, futureDateTime, instantOf, invalidValue, type SchemaArbitraries, validValue } from '@test/support/openapi-arbitrary.js';
+import { documentedAnswer, documentValidator, fetchDocument, type OpenApiDocument, type OpenApiOperation, operationsOf, type SchemaObject } from '@test/support/openapi.js';
+import { API_KEY, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 /**
  * A property-based fuzz test generated from the service's own OpenAPI document (/docs-json), on

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
-import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '../support/openapi.js';
-import { type Stack, startStack, waitFor } from '../support/stack.js';
+import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '@test/support/openapi.js';
+import { type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 /**
  * The document is the contract: each answer of the main routes, success and error, is checked

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { phones, type Stack, startStack, waitFor } from '../support/stack.js';
+import { phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const MESSAGES = 300;
 const SLOW_MS = 400;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { FakeClock } from '../support/fake-clock.js';
-import { expectResponseToMatchDocument, fetchDocument } from '../support/openapi.js';
-import { phones, sleep, type Stack, startStack, waitFor } from '../support/stack.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { expectResponseToMatchDocument, fetchDocument } from '@test/support/openapi.js';
+import { phones, sleep, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const INTERVAL = 120_000;
 

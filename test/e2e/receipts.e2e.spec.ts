@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { Response } from 'supertest';
-import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '../support/openapi.js';
-import { phones, type Stack, startStack, waitFor } from '../support/stack.js';
-import { ThrowawayRedis } from '../support/throwaway-redis.js';
+import { expectResponseToMatchDocument, fetchDocument, type OpenApiDocument } from '@test/support/openapi.js';
+import { phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
+import { ThrowawayRedis } from '@test/support/throwaway-redis.js';
 
 /**
  * The receipts Redis holds, as an operator reads them: GET /api/v1/messages/:id/receipt, GET

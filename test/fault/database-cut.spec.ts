@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, faultTest, onCleanUp, phones, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
+import { cleanUpFaults, DispatcherProcess, faultTest, onCleanUp, phones, sleep, startSandbox, waitFor } from '@test/fault/support/dispatcher-process.js';
 
 const MESSAGES = 40;
 const CUTS = 5;

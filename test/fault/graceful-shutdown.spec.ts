@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { cleanUpFaults, DispatcherProcess, type ExitInfo, phones, type Sandbox, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
+import { cleanUpFaults, DispatcherProcess, type ExitInfo, phones, type Sandbox, sleep, startSandbox, waitFor } from '@test/fault/support/dispatcher-process.js';
 
 const INTERVAL = 300;
 const ENV = {

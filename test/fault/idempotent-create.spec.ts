@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestDatabase } from '../support/database.js';
-import { useFaultDatabase, DispatcherProcess, faultTest, type HttpAnswer, startSandbox } from './support/dispatcher-process.js';
+import type { TestDatabase } from '@test/support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, type HttpAnswer, startSandbox } from '@test/fault/support/dispatcher-process.js';
 
 /** Idempotent creation under a burst of identical requests to one real process. */
 describe('POST /api/v1/messages with one Idempotency-Key (fault)', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestDatabase } from '../support/database.js';
-import { DispatcherProcess, faultTest, phones, sleep, startSandbox, useFaultDatabase, waitFor } from './support/dispatcher-process.js';
+import type { TestDatabase } from '@test/support/database.js';
+import { DispatcherProcess, faultTest, phones, sleep, startSandbox, useFaultDatabase, waitFor } from '@test/fault/support/dispatcher-process.js';
 
 const MESSAGES = 400;
 const KILLS = 6;

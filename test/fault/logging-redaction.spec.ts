@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { API_KEY, cleanUpFaults, DispatcherProcess, http, phones, type Sandbox, startSandbox, waitFor, WEBHOOK_KEY } from './support/dispatcher-process.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
+import { API_KEY, cleanUpFaults, DispatcherProcess, http, phones, type Sandbox, startSandbox, waitFor, WEBHOOK_KEY } from '@test/fault/support/dispatcher-process.js';
 
 const RUN = randomUUID().slice(0, 8);
 const WRONG_KEYS = [`wrong-api-key-${RUN}-one`, `wrong-api-key-${RUN}-two`];

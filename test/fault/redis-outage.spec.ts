@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import type { TestDatabase } from '../support/database.js';
-import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, ThrowawayRedis, waitFor } from './support/dispatcher-process.js';
+import type { TestDatabase } from '@test/support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, startThrowawayRedis, waitFor } from '@test/fault/support/dispatcher-process.js';
 
 const ENV = {
   DISPATCH_INTERVAL_MS: '200',
@@ -42,7 +42,7 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       for (const [i, phone] of phones(40).entries()) {
         await db.sql.query('INSERT INTO messages (phone_number, content) VALUES ($1, $2)', [phone, `redis outage ${i}`]);
       }
-      const redis = await ThrowawayRedis.start();
+      const redis = await startThrowawayRedis();
       const sut = await DispatcherProcess.start({ databaseUrl: db.url, webhookUrl: sandbox.webhookUrl, instanceId: 'fault-redis', env: { ...ENV, REDIS_URL: redis.url } });
       const sentRows = async () =>
         (await db.sql.query<{ id: string; gateway_message_id: string; sent_at: Date }>(`SELECT id, gateway_message_id, sent_at FROM messages WHERE status = 'sent' ORDER BY sent_at`)).rows;

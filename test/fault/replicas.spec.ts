@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestDatabase } from '../support/database.js';
-import { useFaultDatabase, DispatcherProcess, faultTest, onCleanUp, phones, type Sandbox, sleep, startSandbox, waitFor } from './support/dispatcher-process.js';
+import type { TestDatabase } from '@test/support/database.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, onCleanUp, phones, type Sandbox, sleep, startSandbox, waitFor } from '@test/fault/support/dispatcher-process.js';
 
 const INTERVAL = 500;
 const BATCH = 2;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 /**
  * The plans of the statements that must stay cheap with millions of rows, on 1,000,000 of them:

@@ -3,17 +3,8 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { PgAdvisoryLeadership } from '@app/infrastructure';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-
-/** Polls until `check` holds, for at most `timeoutMs`; returns whether it held. */
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 25): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  return check();
-}
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
+import { eventually } from '@test/support/waits.js';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { BatchItem } from '@app/domain';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
-import { describeCreateManyContract } from '../support/create-many.contract.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describeCreateManyContract } from '@test/support/create-many.contract.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 const message = (i: number): BatchItem => ({ message: { phoneNumber: `+90555${String(1_000_000 + i).padStart(7, '0')}`, content: `batch ${i}` } });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
 import { MessagePriority1795600000000 } from '../../migrations/1795600000000-message-priority.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 /**
  * What the migration MessagePriority does to a table an older version filled, and the rules the

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { LEASE_LOST, Message, RetryPolicy } from '@app/domain';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
 import { DispatchPipeline1795500000000 } from '../../migrations/1795500000000-dispatch-pipeline.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 /**
  * The delivery guarantees that only the real database can show: creates racing for one

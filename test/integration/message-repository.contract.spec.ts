@@ -2,8 +2,8 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import type { MessageProps } from '@app/domain';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
-import { describeMessageRepositoryContract, type RepositoryHarness, type StoredMessage } from '../contract/message-repository.contract.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describeMessageRepositoryContract, type RepositoryHarness, type StoredMessage } from '@test/contract/message-repository.contract.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 /** The repository's contract on PostgreSQL: a fresh migrated database for this file, emptied before each test. */
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { DataSource } from 'typeorm';
 import { type DeliveryOutcome, InvalidCursorError, type Message, RetryPolicy } from '@app/domain';
 import { databaseOptions, TypeOrmMessageRepository } from '@app/infrastructure';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 /**
  * What only PostgreSQL can show: defaults of rows inserted by plain SQL, concurrent claimers,

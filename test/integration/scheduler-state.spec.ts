@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { databaseOptions, PgSchedulerState } from '@app/infrastructure';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
 
 const TICK = new Date('2030-01-01T12:00:00.123Z');
 

@@ -6,23 +6,14 @@ import { CacheUnavailableError, type CacheState } from '@app/domain';
 import { DisabledSentMessageCache, RedisSentMessageCache, SENT_MESSAGE_KEY_PREFIX } from '@app/infrastructure';
 import { freePort } from '../../apps/dispatcher/src/local/free-port.js';
 import { decodeReceiptCursor } from '../../libs/infrastructure/src/cache/receipt-cursor.js';
-import { describeSentMessageCacheContract, walk } from '../contract/sent-message-cache.contract.js';
-import { ThrowawayRedis } from '../support/throwaway-redis.js';
+import { describeSentMessageCacheContract, walk } from '@test/contract/sent-message-cache.contract.js';
+import { ThrowawayRedis } from '@test/support/throwaway-redis.js';
+import { eventually } from '@test/support/waits.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_SECONDS = 4_321;
 const SENT_AT = new Date('2030-01-01T12:34:56.789Z');
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Polls until `check` holds, for at most `timeoutMs`; returns whether it held. */
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  return check();
-}
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();

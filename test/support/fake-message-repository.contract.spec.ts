@@ -1,4 +1,4 @@
-import { describeMessageRepositoryContract } from '../contract/message-repository.contract.js';
+import { describeMessageRepositoryContract } from '@test/contract/message-repository.contract.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeMessageRepository } from './fakes.js';
 

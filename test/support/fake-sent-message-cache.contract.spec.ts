@@ -1,4 +1,4 @@
-import { describeSentMessageCacheContract } from '../contract/sent-message-cache.contract.js';
+import { describeSentMessageCacheContract } from '@test/contract/sent-message-cache.contract.js';
 import { FakeSentMessageCache } from './fakes.js';
 
 /** The receipt cache's contract on the in-memory fake the unit tests use: no services needed. */

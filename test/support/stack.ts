@@ -106,20 +106,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `count` distinct valid phone numbers. */
-export function phones(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `+90555${String(1_000_000 + i).padStart(7, '0')}`);
-}
+// The waits and samples every e2e spec uses, from their one place.
+export { sleep, waitFor } from './waits.js';
+export { phones } from './samples.js';

@@ -7,7 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
+import { phones as samplePhones } from '@test/support/samples.js';
+import { ThrowawayRedis } from '@test/support/throwaway-redis.js';
+import { waitFor } from '@test/support/waits.js';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createSandboxApp } from '../../../apps/gateway-sandbox/src/create-sandbox.js';
 import type { ReceivedRequest, SandboxBehaviour } from '../../../apps/gateway-sandbox/src/sandbox-behaviour.js';
 import { SandboxState } from '../../../apps/gateway-sandbox/src/sandbox-state.js';
-import { freePort, waitForPort } from '../../../apps/dispatcher/src/local/free-port.js';
+import { freePort } from '../../../apps/dispatcher/src/local/free-port.js';
 
 export const API_KEY = 'fault-api-key-0123456789';
 export const WEBHOOK_KEY = 'fault-webhook-key';
@@ -34,23 +37,10 @@ export interface HttpAnswer<T = any> {
   headers: Headers;
 }
 
-/** Polls `probe` until it returns a truthy value; throws naming `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+export { sleep, waitFor } from '@test/support/waits.js';
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** `count` distinct valid phone numbers. */
-export function phones(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `+90555${String(2_000_000 + i).padStart(7, '0')}`);
-}
+/** `count` distinct valid phone numbers, apart from the e2e specs' (their databases are apart too; this keeps logs apart). */
+export const phones = (count: number): string[] => samplePhones(count, 2_000_000);
 
 /** One HTTP call with a hard deadline; never throws for an HTTP status, only for no answer. */
 export async function http<T = any>(
@@ -165,7 +155,7 @@ export interface DispatcherOptions {
   instanceId: string;
   /** More environment (DISPATCH_INTERVAL_MS, CLAIM_LEASE_MS, REDIS_URL, ...); undefined removes a default. */
   env?: Record<string, string | undefined>;
-  /** How long to wait for /health/live. */
+  /** How long to wait for /health/live (30 s by default: three replicas booting while other suites load both cores took over 15 s once). */
   bootTimeoutMs?: number;
 }
 
@@ -224,7 +214,7 @@ export class DispatcherProcess {
       const proc = new DispatcherProcess(child, options.instanceId, port);
       started.push(proc);
       try {
-        await proc.waitLive(options.bootTimeoutMs ?? 15_000);
+        await proc.waitLive(options.bootTimeoutMs ?? 30_000);
         return proc;
       } catch (error) {
         await proc.kill('SIGKILL');
@@ -316,45 +306,12 @@ export class DispatcherProcess {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A throwaway Redis server (never the machine's shared one).
+// A throwaway Redis server (never the machine's shared one), stopped when the test ends.
 
-export class ThrowawayRedis {
-  private child: ChildProcess | null = null;
-  readonly url: string;
-
-  private constructor(readonly port: number) {
-    this.url = `redis://127.0.0.1:${port}`;
-  }
-
-  static async start(): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort());
-    onCleanUp(() => redis.stop());
-    await redis.restart();
-    return redis;
-  }
-
-  /** Starts it (again) on the same port, empty. */
-  async restart(): Promise<void> {
-    if (this.child) throw new Error('redis is running');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'], {
-      stdio: 'ignore',
-    });
-    this.child = child;
-    child.once('exit', () => {
-      if (this.child === child) this.child = null;
-    });
-    await waitForPort(this.port, 10_000);
-  }
-
-  /** SIGKILL: the server vanishes mid-run, as a crash would. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-    this.child = null;
-  }
+export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+  const redis = await ThrowawayRedis.start();
+  onCleanUp(() => redis.stop());
+  return redis;
 }
 
 /**

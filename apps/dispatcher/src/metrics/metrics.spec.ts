@@ -5,8 +5,8 @@ import { CircuitBreakerGateway, type DispatchScheduler, type GetMessageStats, ty
 import { AppConfig } from '@app/infrastructure';
 import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
 import { StateGauges } from './state-gauges.js';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageGateway, gatewayResult, tickReport } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageGateway, gatewayResult, tickReport } from '@test/support/fakes.js';
 
 const report = (overrides: Partial<TickReport> = {}): TickReport => tickReport(new Date(), { durationMs: 40, ...overrides });
 

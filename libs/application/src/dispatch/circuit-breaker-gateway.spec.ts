@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageGateway, gatewayResult, settle } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageGateway, gatewayResult, settle } from '@test/support/fakes.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');

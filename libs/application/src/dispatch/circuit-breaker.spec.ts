@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { GatewayResult } from '@app/domain';
-import { gatewayResult } from '../../../../test/support/fakes.js';
+import { gatewayResult } from '@test/support/fakes.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 const T0 = new Date('2026-11-22T10:00:00.000Z');

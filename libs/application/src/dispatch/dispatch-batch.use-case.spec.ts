@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { LEASE_LOST, type SendStep } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { FakeClock } from '@test/support/fake-clock.js';
 import {
   dispatchSettings,
   FakeMessageGateway,
@@ -11,7 +11,7 @@ import {
   tickReport,
   settle,
   SoloLeadership,
-} from '../../../../test/support/fakes.js';
+} from '@test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch-batch.use-case.js';

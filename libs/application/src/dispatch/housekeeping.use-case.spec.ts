@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { type InDoubtPolicy, LEASE_LOST, type Message } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { dispatchSettings, FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { dispatchSettings, FakeMessageRepository } from '@test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { Housekeeping } from './housekeeping.use-case.js';
 

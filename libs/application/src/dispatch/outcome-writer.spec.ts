@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { type DeliveryOutcome, type SendStep } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { deferred, FakeMessageRepository, FakeSentMessageCache, gatewayResult, settle } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { deferred, FakeMessageRepository, FakeSentMessageCache, gatewayResult, settle } from '@test/support/fakes.js';
 import { RetryPolicy } from '@app/domain';
 import { OutcomeWriter } from './outcome-writer.js';
 

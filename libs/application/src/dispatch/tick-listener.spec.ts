@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { type Alert, AlertNotifier, type GatewayResult } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { FakeClock } from '@test/support/fake-clock.js';
 import {
   deferred,
   dispatchSettings,
@@ -13,7 +13,7 @@ import {
   RecordingAlertNotifier,
   RecordingDispatchMetrics,
   SoloLeadership,
-} from '../../../../test/support/fakes.js';
+} from '@test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch-batch.use-case.js';

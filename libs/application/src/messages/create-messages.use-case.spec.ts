@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { type BatchItemResult, IdempotencyKeyReusedError, ValidationError } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { dispatchSettings, FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { dispatchSettings, FakeMessageRepository } from '@test/support/fakes.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import type { CreateMessageCommand } from './create-message.command.js';
 import { CreateMessage } from './create-message.use-case.js';

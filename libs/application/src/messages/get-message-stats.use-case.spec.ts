@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository } from '@test/support/fakes.js';
 import { GetMessageStats } from './get-message-stats.use-case.js';
 
 describe(GetMessageStats.name, () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { MessageNotFoundError, RetryPolicy } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository, gatewayResult } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository, gatewayResult } from '@test/support/fakes.js';
 import { GetMessage } from './get-message.use-case.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { MessageNotFoundError, MessageNotSentError } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository, FakeSentMessageCache } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository, FakeSentMessageCache } from '@test/support/fakes.js';
 import { GetReceipt } from './get-receipt.use-case.js';
 
 const SENT_AT = new Date('2026-11-22T10:00:02.000Z');

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CacheUnavailableError, InvalidCursorError } from '@app/domain';
-import { FakeSentMessageCache } from '../../../../test/support/fakes.js';
+import { FakeSentMessageCache } from '@test/support/fakes.js';
 import { ListCachedReceipts } from './list-cached-receipts.use-case.js';
 
 const SENT_AT = new Date('2026-11-22T10:00:02.000Z');

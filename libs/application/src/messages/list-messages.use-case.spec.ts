@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { InvalidCursorError } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository } from '@test/support/fakes.js';
 import { ListMessages } from './list-messages.use-case.js';
 
 describe(ListMessages.name, () => {

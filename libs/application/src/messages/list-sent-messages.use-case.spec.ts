@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository, FakeSentMessageCache } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository, FakeSentMessageCache } from '@test/support/fakes.js';
 import { ListSentMessages } from './list-sent-messages.use-case.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 22, 10, minute));

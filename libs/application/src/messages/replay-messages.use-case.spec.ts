@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { ReplayRefusedError } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
-import { FakeMessageRepository } from '../../../../test/support/fakes.js';
+import { FakeClock } from '@test/support/fake-clock.js';
+import { FakeMessageRepository } from '@test/support/fakes.js';
 import { ReplayMessages } from './replay-messages.use-case.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');

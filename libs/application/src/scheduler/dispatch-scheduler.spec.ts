@@ -16,7 +16,7 @@ import {
   SchedulerState,
   SentMessageCache,
 } from '@app/domain';
-import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { FakeClock } from '@test/support/fake-clock.js';
 import {
   type Deferred,
   deferred,
@@ -30,7 +30,7 @@ import {
   RecordingDispatchMetrics,
   settle,
   SoloLeadership,
-} from '../../../../test/support/fakes.js';
+} from '@test/support/fakes.js';
 import { ApplicationModule } from '../application.module.js';
 import { CircuitBreakerGateway } from '../dispatch/circuit-breaker-gateway.js';
 import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
