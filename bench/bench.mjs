@@ -32,8 +32,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DISPATCHER_MAIN = path.join(ROOT, 'dist/apps/dispatcher/apps/dispatcher/src/main.js');
-const SANDBOX_MAIN = path.join(ROOT, 'dist/apps/gateway-sandbox/apps/gateway-sandbox/src/main.js');
+const DISPATCHER_MAIN = path.join(ROOT, 'dist/apps/dispatcher/main.js');
+const SANDBOX_MAIN = path.join(ROOT, 'dist/apps/gateway-sandbox/main.js');
 const CEILING_CLIENT = path.join(import.meta.dirname, 'http-ceiling.mjs');
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -132,7 +132,7 @@ describe('GET /health (e2e)', () => {
 
     it('none answering on localhost: the cache is off', async () => {
       const choice = await chooseLocalRedis({}, { host: '127.0.0.1', port: await freePort() });
-      expect(choice).toEqual({ note: 'Redis       off: none on localhost' });
+      expect(choice).toEqual({ note: 'Redis  off: none on localhost' });
 
       stack = await startStack({ env: { REDIS_URL: choice.redisUrl } });
 

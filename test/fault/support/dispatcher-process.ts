@@ -24,7 +24,7 @@ export const API_KEY = 'fault-api-key-0123456789';
 export const WEBHOOK_KEY = 'fault-webhook-key';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const DISPATCHER_MAIN = `${ROOT}dist/apps/dispatcher/apps/dispatcher/src/main.js`;
+export const DISPATCHER_MAIN = `${ROOT}dist/apps/dispatcher/main.js`;
 
 export interface ExitInfo {
   code: number | null;

@@ -74,11 +74,11 @@ describe(chooseLocalRedis.name, () => {
     const choice = await chooseLocalRedis({}, LOCAL_REDIS, async (host, port) => (probed.push(`${host}:${port}`), true));
 
     expect(probed).toEqual(['127.0.0.1:6379']);
-    expect(choice).toEqual({ redisUrl: 'redis://127.0.0.1:6379', note: 'Redis       local, redis://127.0.0.1:6379' });
+    expect(choice).toEqual({ redisUrl: 'redis://127.0.0.1:6379', note: 'Redis  local, redis://127.0.0.1:6379' });
   });
 
   it('leaves the cache off when none answers, and says so', async () => {
-    await expect(chooseLocalRedis({}, LOCAL_REDIS, async () => false)).resolves.toEqual({ note: 'Redis       off: none on localhost' });
+    await expect(chooseLocalRedis({}, LOCAL_REDIS, async () => false)).resolves.toEqual({ note: 'Redis  off: none on localhost' });
   });
 
   it('with REDIS_URL set, uses that one as it is: no probe, nothing to say', async () => {
@@ -91,14 +91,14 @@ describe(chooseLocalRedis.name, () => {
   it('probes for real by default', async () => {
     const nothing = { host: '127.0.0.1', port: await freePort() };
 
-    await expect(chooseLocalRedis({}, nothing)).resolves.toEqual({ note: 'Redis       off: none on localhost' });
+    await expect(chooseLocalRedis({}, nothing)).resolves.toEqual({ note: 'Redis  off: none on localhost' });
   });
 });
 
 describe(bannerNote.name, () => {
-  it('puts the text in the banner column, after "PostgreSQL" and two spaces, like the other notes', () => {
+  it('writes the label, two spaces and the text, as the issue spells the Redis line', () => {
     expect(bannerNote('PostgreSQL', 'embedded')).toBe('PostgreSQL  embedded');
-    expect(bannerNote('Gateway', 'sandbox')).toBe('Gateway     sandbox');
-    expect(bannerNote('Redis', 'off: none on localhost')).toBe('Redis       off: none on localhost');
+    expect(bannerNote('Gateway', 'sandbox')).toBe('Gateway  sandbox');
+    expect(bannerNote('Redis', 'off: none on localhost')).toBe('Redis  off: none on localhost');
   });
 });

@@ -31,12 +31,12 @@ export function redisAnswers(host: string, port: number, timeoutMs = PROBE_TIMEO
   });
 }
 
-/** The banner's notes put their label in a column this wide ("PostgreSQL" and two spaces). */
-export const BANNER_LABEL_WIDTH = 12;
-
-/** One note of the `npm start` banner: label, then text, in the banner's columns. */
+/**
+ * One line of the `npm start` banner: the label, two spaces, the text ("Redis  local, redis://...").
+ * Two spaces and no column padding, so that a line reads the same to a person and to a script.
+ */
 export function bannerNote(label: string, text: string): string {
-  return `${label.padEnd(BANNER_LABEL_WIDTH)}${text}`;
+  return `${label}  ${text}`;
 }
 
 /** What `npm start` does about Redis: the URL it sets, if any, and its banner note. */

@@ -9,7 +9,7 @@ import { AppConfig, ConfigError, ConfigSchema, LOCAL_VARIABLES } from '@app/infr
 import { createDispatcherApp } from '../setup-app.js';
 import { type EmbeddedDatabase, isEmpty, startEmbeddedDatabase } from './embedded-database.js';
 import { freePort, waitForPort } from './free-port.js';
-import { chooseLocalRedis } from './local-redis.js';
+import { bannerNote, chooseLocalRedis } from './local-redis.js';
 
 /**
  * `npm start`: the dispatcher on embedded defaults, for a first look and for development.
@@ -20,9 +20,9 @@ import { chooseLocalRedis } from './local-redis.js';
  */
 const ROOT = process.cwd();
 const DATA_DIR = path.join(ROOT, '.data');
-const DIST = path.join(ROOT, 'dist/apps');
-const SANDBOX_MAIN = path.join(DIST, 'gateway-sandbox/apps/gateway-sandbox/src/main.js');
-const SEED_MAIN = path.join(DIST, 'seed/apps/seed/src/main.js');
+// Entry points as scripts/entry-points.mjs names them.
+const SANDBOX_MAIN = path.join(ROOT, 'dist/apps/gateway-sandbox/main.js');
+const SEED_MAIN = path.join(ROOT, 'dist/apps/seed/main.js');
 const DEMO_MESSAGES = 6;
 /** What `npm start` reads besides the service's own variables (AppConfig). */
 const LOCAL_CONFIG = new ConfigSchema({ embeddedPgPort: LOCAL_VARIABLES.EMBEDDED_PG_PORT });
@@ -39,7 +39,7 @@ async function startLocal(): Promise<void> {
   if (!env.DATABASE_URL) {
     database = await startEmbeddedDatabase(path.join(DATA_DIR, 'postgres'), LOCAL_CONFIG.read(env).embeddedPgPort);
     env.DATABASE_URL = database.url;
-    notes.push(`PostgreSQL  embedded, ${database.url} (data in .data/postgres)`);
+    notes.push(bannerNote('PostgreSQL', `embedded, ${database.url} (data in .data/postgres)`));
   }
   if (!env.WEBHOOK_URL) {
     env.WEBHOOK_AUTH_KEY ||= 'sandbox-webhook-key';
@@ -47,7 +47,7 @@ async function startLocal(): Promise<void> {
     children.push(spawn(process.execPath, [SANDBOX_MAIN], { env: { ...env, PORT: String(port) }, stdio: 'inherit' }));
     await waitForPort(port);
     env.WEBHOOK_URL = `http://127.0.0.1:${port}/webhook`;
-    notes.push(`Gateway     sandbox, ${env.WEBHOOK_URL} (what it received: GET http://127.0.0.1:${port}/__sandbox/received)`);
+    notes.push(bannerNote('Gateway', `sandbox, ${env.WEBHOOK_URL} (what it received: GET http://127.0.0.1:${port}/__sandbox/received)`));
   }
   const redis = await chooseLocalRedis(env);
   if (redis.redisUrl) env.REDIS_URL = redis.redisUrl;
@@ -56,13 +56,13 @@ async function startLocal(): Promise<void> {
     const keyFile = path.join(DATA_DIR, 'api-key');
     if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
     env.API_KEYS = readFileSync(keyFile, 'utf8').trim();
-    notes.push(`API key     ${env.API_KEYS} (generated, kept in .data/api-key)`);
+    notes.push(bannerNote('API key', `${env.API_KEYS} (generated, kept in .data/api-key)`));
   }
 
   const config = AppConfig.fromEnv(env);
   if (database && (await isEmpty(config.databaseUrl))) {
     await runToEnd(spawn(process.execPath, [SEED_MAIN, '--count', String(DEMO_MESSAGES)], { env, stdio: 'inherit' }));
-    notes.push(`Demo        ${DEMO_MESSAGES} messages seeded; the first ${config.dispatch.batchSize} go out now`);
+    notes.push(bannerNote('Demo', `${DEMO_MESSAGES} messages seeded; the first ${config.dispatch.batchSize} go out now`));
   }
 
   app = await createDispatcherApp(config);
@@ -72,9 +72,9 @@ async function startLocal(): Promise<void> {
     [
       '',
       'Message dispatcher is running',
-      `  API         ${base}/api/v1   (header x-ins-auth-key)`,
-      `  Swagger     ${base}/docs`,
-      `  Health      ${base}/health`,
+      `  ${bannerNote('API', `${base}/api/v1 (header x-ins-auth-key)`)}`,
+      `  ${bannerNote('Swagger', `${base}/docs`)}`,
+      `  ${bannerNote('Health', `${base}/health`)}`,
       ...notes.map((n) => `  ${n}`),
       '',
       `  Try: curl -H 'x-ins-auth-key: ${config.apiKeys[0]}' ${base}/api/v1/messages/sent`,
