@@ -4,7 +4,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const outside = (...names) => names.map((name) => ({ group: [name, `${name}/*`], message: `this layer must not depend on ${name}` }));
-const frameworks = ['@nestjs/common', '@nestjs/core', '@nestjs/swagger', '@nestjs/typeorm', '@nestjs/terminus', 'typeorm', 'ioredis', 'axios', 'pg', 'express', 'class-validator', 'class-transformer'];
+const frameworks = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/swagger',
+  '@nestjs/typeorm',
+  '@nestjs/terminus',
+  'typeorm',
+  'ioredis',
+  'axios',
+  'pg',
+  'express',
+  'class-validator',
+  'class-transformer',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', '**/*.js'] },
@@ -21,34 +34,83 @@ export default tseslint.config(
     files: ['libs/domain/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...outside('@app/application', '@app/infrastructure', '@app/migrations'), ...frameworks.map((f) => ({ group: [f, `${f}/*`], message: 'the domain imports no framework' })), { group: ['**/apps/**', '**/application/**', '**/infrastructure/**'], message: 'the domain depends on nothing' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...outside('@app/application', '@app/infrastructure', '@app/migrations'),
+            ...frameworks.map((f) => ({ group: [f, `${f}/*`], message: 'the domain imports no framework' })),
+            { group: ['**/apps/**', '**/application/**', '**/infrastructure/**'], message: 'the domain depends on nothing' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/application/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...outside('@app/infrastructure', '@app/migrations', 'typeorm', 'ioredis', 'axios', 'pg', 'express'), { group: ['**/apps/**', '**/infrastructure/**'], message: 'use cases reach the outside through ports only' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...outside('@app/infrastructure', '@app/migrations', 'typeorm', 'ioredis', 'axios', 'pg', 'express'),
+            { group: ['**/apps/**', '**/infrastructure/**'], message: 'use cases reach the outside through ports only' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/infrastructure/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...outside('@app/application'), { group: ['**/apps/**', '**/application/**'], message: 'adapters implement domain ports; they do not call use cases' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...outside('@app/application'),
+            { group: ['**/apps/**', '**/application/**'], message: 'adapters implement domain ports; they do not call use cases' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['apps/gateway-sandbox/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['@app/*', '**/libs/**', '**/dispatcher/**'], message: 'the sandbox stands in for a third-party gateway and shares no code with the dispatcher' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@app/*', '**/libs/**', '**/dispatcher/**'],
+              message: 'the sandbox stands in for a third-party gateway and shares no code with the dispatcher',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.mjs'],
     languageOptions: {
       globals: Object.fromEntries(
-        ['process', 'console', 'URL', 'Buffer', 'performance', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'AbortController', 'AbortSignal', 'fetch'].map((name) => [name, 'readonly']),
+        [
+          'process',
+          'console',
+          'URL',
+          'Buffer',
+          'performance',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'setImmediate',
+          'AbortController',
+          'AbortSignal',
+          'fetch',
+        ].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -38,7 +38,13 @@ export default {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/support/**/*.spec.ts'] },
     { ...shared, ...withServices, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...shared, ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/test/{e2e,deploy}/**/*.spec.ts'] },
-    { ...shared, ...withServices, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.spec.ts'], globalSetup: '<rootDir>/test/support/global-setup-fault.mjs' },
+    {
+      ...shared,
+      ...withServices,
+      displayName: 'fault',
+      testMatch: ['<rootDir>/test/fault/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup-fault.mjs',
+    },
   ],
   testTimeout: 30_000,
   // Two cores: more workers than that only makes the timing-sensitive e2e tests slower.

@@ -49,18 +49,46 @@ const REFERENCES = 'graphile-worker 0.26, pg-boss 0.16';
 const options = parseOptions(process.argv.slice(2));
 const SIZES = options.quick
   ? {
-      ceilingRequests: 5_000, ceilingWarmup: 2_000, ceilingRounds: 1, concurrency: 64,
-      dispatchMessages: 3_000, dispatchWarmup: 500,
-      serialMessages: 300, serialWarmup: 50, serialTimeLimitMs: 15_000,
-      bulkMessages: 5_000, bulkBatch: 1_000, bulkClients: 3, bulkWarmupBatches: 1,
-      memoryRows: 100_000, memorySampleMs: 5_000, memoryMinSent: 2_000, memoryMaxMs: 15_000, idleSampleMs: 1_000, sampleEveryMs: 100,
+      ceilingRequests: 5_000,
+      ceilingWarmup: 2_000,
+      ceilingRounds: 1,
+      concurrency: 64,
+      dispatchMessages: 3_000,
+      dispatchWarmup: 500,
+      serialMessages: 300,
+      serialWarmup: 50,
+      serialTimeLimitMs: 15_000,
+      bulkMessages: 5_000,
+      bulkBatch: 1_000,
+      bulkClients: 3,
+      bulkWarmupBatches: 1,
+      memoryRows: 100_000,
+      memorySampleMs: 5_000,
+      memoryMinSent: 2_000,
+      memoryMaxMs: 15_000,
+      idleSampleMs: 1_000,
+      sampleEveryMs: 100,
     }
   : {
-      ceilingRequests: 20_000, ceilingWarmup: 2_000, ceilingRounds: 3, concurrency: 64,
-      dispatchMessages: 20_000, dispatchWarmup: 2_000,
-      serialMessages: 2_000, serialWarmup: 200, serialTimeLimitMs: 60_000,
-      bulkMessages: 50_000, bulkBatch: 1_000, bulkClients: 3, bulkWarmupBatches: 3,
-      memoryRows: 1_000_000, memorySampleMs: 18_000, memoryMinSent: 25_000, memoryMaxMs: 60_000, idleSampleMs: 2_000, sampleEveryMs: 100,
+      ceilingRequests: 20_000,
+      ceilingWarmup: 2_000,
+      ceilingRounds: 3,
+      concurrency: 64,
+      dispatchMessages: 20_000,
+      dispatchWarmup: 2_000,
+      serialMessages: 2_000,
+      serialWarmup: 200,
+      serialTimeLimitMs: 60_000,
+      bulkMessages: 50_000,
+      bulkBatch: 1_000,
+      bulkClients: 3,
+      bulkWarmupBatches: 3,
+      memoryRows: 1_000_000,
+      memorySampleMs: 18_000,
+      memoryMinSent: 25_000,
+      memoryMaxMs: 60_000,
+      idleSampleMs: 2_000,
+      sampleEveryMs: 100,
     };
 const POLL_EVERY_MS = 50;
 
@@ -96,7 +124,12 @@ const heading = (text) => say(`\n== ${text}`);
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const [index, row] of rows.entries()) {
-    say(row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ').trimEnd());
+    say(
+      row
+        .map((cell, i) => String(cell).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
     if (index === 0) say(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
@@ -140,7 +173,11 @@ async function stopProcess(child, graceMs = 10_000) {
 
 function tailOf(name, lines = 15) {
   try {
-    return readFileSync(path.join(workDir, `${name}.log`), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return readFileSync(path.join(workDir, `${name}.log`), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '(no log)';
   }
@@ -305,7 +342,13 @@ function cpuMeter(processes) {
       const ours = Object.values(used).reduce((a, b) => a + b, 0);
       used.other = Math.max(0, machineBusy - ours);
       const cores = Object.fromEntries(Object.entries(used).map(([name, seconds]) => [name, seconds / wall]));
-      return { wall, cores, machineCores: machineBusy / wall, capacity: (after.machine.total - before.machine.total) / wall, disturbed: cores.other > DISTURBED_CORES };
+      return {
+        wall,
+        cores,
+        machineCores: machineBusy / wall,
+        capacity: (after.machine.total - before.machine.total) / wall,
+        disturbed: cores.other > DISTURBED_CORES,
+      };
     },
   };
 }
@@ -380,7 +423,13 @@ let receiptsDeleted = 0;
 
 /** A Redis client that fails instead of reconnecting forever (which would keep the bench alive). */
 async function connectRedis() {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 3_000 });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: 3_000,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -583,7 +632,9 @@ async function dispatchPhase(results) {
   run.ratio = run.perSecond / ceiling.perSecond;
   run.concurrency = 64;
   results.dispatch = run;
-  const problems = ['failed', 'unknown', 'expired'].filter((s) => runs.some((r) => r.counts[s] > 0)).map((s) => `${runs.reduce((n, r) => n + r.counts[s], 0)} ${s}`);
+  const problems = ['failed', 'unknown', 'expired']
+    .filter((s) => runs.some((r) => r.counts[s] > 0))
+    .map((s) => `${runs.reduce((n, r) => n + r.counts[s], 0)} ${s}`);
   say(
     `dispatcher, DISPATCH_CONCURRENCY=64: ${fmt(SIZES.dispatchMessages)} rows per round, each round's ceiling measured just before it, after a ${fmt(SIZES.dispatchWarmup)}-message warm-up: ` +
       `${runs.map((r, i) => `${fmt(r.perSecond)} msgs/s (${fmt(r.perSecond / ceilings[i].perSecond, 2)})`).join(', ')}; median ${fmt(run.perSecond)} msgs/s` +
@@ -782,15 +833,29 @@ async function printMachine() {
   }
   say(`message-dispatcher benchmark${options.quick ? ' (--quick: small sizes, a smoke run; the figures are not the real ones)' : ''}`);
   say(`code:       ${ROOT} @ ${commit}`);
-  say(`machine:    ${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB RAM, ${os.type()} ${os.release()}`);
-  say(`load:       ${os.loadavg().map((l) => fmt(l, 2)).join(' ')} (1, 5, 15 min) at start`);
+  say(
+    `machine:    ${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB RAM, ${os.type()} ${os.release()}`,
+  );
+  say(
+    `load:       ${os
+      .loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')} (1, 5, 15 min) at start`,
+  );
   say(`node:       ${process.version}`);
-  say(`postgres:   ${server.version} (shared_buffers ${server.shared_buffers}, synchronous_commit ${server.synchronous_commit}, autovacuum ${server.autovacuum}), database ${dbName}`);
+  say(
+    `postgres:   ${server.version} (shared_buffers ${server.shared_buffers}, synchronous_commit ${server.synchronous_commit}, autovacuum ${server.autovacuum}), database ${dbName}`,
+  );
   say(`            rows are inserted by SQL, then ANALYZE (not timed), before each measurement`);
   say(`redis:      ${redisVersion} at ${REDIS_URL}`);
-  say(`dispatcher: ${Object.entries(dispatcherSettings('64 (then 1 for the serial run)')).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  say(
+    `dispatcher: ${Object.entries(dispatcherSettings('64 (then 1 for the serial run)'))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   say(`            + PORT, DATABASE_URL, WEBHOOK_URL (the sandbox), WEBHOOK_AUTH_KEY, API_KEYS; everything else at its default`);
-  if (DISPATCHER_NODE_ARGS.length) say(`            + node ${DISPATCHER_NODE_ARGS.join(' ')} (BENCH_DISPATCHER_NODE_ARGS: a diagnostic run, not the real figures)`);
+  if (DISPATCHER_NODE_ARGS.length)
+    say(`            + node ${DISPATCHER_NODE_ARGS.join(' ')} (BENCH_DISPATCHER_NODE_ARGS: a diagnostic run, not the real figures)`);
   say(`sandbox:    SANDBOX_MODE=accept, no latency, no failures (every POST answered 202)`);
   say(
     `sizes:      ceiling ${SIZES.ceilingRounds} x ${fmt(SIZES.ceilingRequests)} req (+${fmt(SIZES.ceilingWarmup)} warm-up each) at concurrency ${SIZES.concurrency}; ` +
@@ -808,24 +873,54 @@ function printSummary(results) {
   if (results.ceiling) rows.push(['ceiling (bare node:http, c=64)', `${fmt(results.ceiling.perSecond)} req/s`, '1.00', '', note(results.ceiling)]);
   if (results.dispatch) {
     const d = results.dispatch;
-    rows.push([`dispatch, concurrency 64 (${fmt(d.count)})`, `${fmt(d.perSecond)} msgs/s`, fmt(d.ratio, 2), `>= ${TARGETS.dispatchRatio}`, verdict(d.ratio >= TARGETS.dispatchRatio, d)]);
+    rows.push([
+      `dispatch, concurrency 64 (${fmt(d.count)})`,
+      `${fmt(d.perSecond)} msgs/s`,
+      fmt(d.ratio, 2),
+      `>= ${TARGETS.dispatchRatio}`,
+      verdict(d.ratio >= TARGETS.dispatchRatio, d),
+    ]);
   }
   if (results.serial) {
     const s = results.serial;
-    rows.push([`dispatch, concurrency 1 (${s.timedOut ? `${SIZES.serialTimeLimitMs / 1000} s limit` : fmt(s.count)})`, `${fmt(s.perSecond)} msgs/s`, fmt(s.ratio, 3), '', note(s)]);
+    rows.push([
+      `dispatch, concurrency 1 (${s.timedOut ? `${SIZES.serialTimeLimitMs / 1000} s limit` : fmt(s.count)})`,
+      `${fmt(s.perSecond)} msgs/s`,
+      fmt(s.ratio, 3),
+      '',
+      note(s),
+    ]);
   }
   if (results.bulk) {
     const b = results.bulk;
     rows.push(
       b.available
-        ? [`bulk create (${fmt(b.total)}, batches of ${fmt(SIZES.bulkBatch)})`, `${fmt(b.perSecond)} msgs/s`, fmt(b.perSecond / TARGETS.bulkPerSecond, 2), `>= ${fmt(TARGETS.bulkPerSecond)} msgs/s`, verdict(b.perSecond >= TARGETS.bulkPerSecond, b)]
+        ? [
+            `bulk create (${fmt(b.total)}, batches of ${fmt(SIZES.bulkBatch)})`,
+            `${fmt(b.perSecond)} msgs/s`,
+            fmt(b.perSecond / TARGETS.bulkPerSecond, 2),
+            `>= ${fmt(TARGETS.bulkPerSecond)} msgs/s`,
+            verdict(b.perSecond >= TARGETS.bulkPerSecond, b),
+          ]
         : ['bulk create', b.status ? `answered ${b.status}` : 'route not available', '', `>= ${fmt(TARGETS.bulkPerSecond)} msgs/s`, ''],
     );
   }
   if (results.memory) {
     const m = results.memory;
-    rows.push([`memory, ${fmt(SIZES.memoryRows)} pending: peak / idle RSS`, `${mb(m.peak)} / ${mb(m.idle)}`, `${fmt(m.ratio, 2)}x`, `<= ${TARGETS.memoryRatio}x`, verdict(m.ratio <= TARGETS.memoryRatio, m)]);
-    rows.push([`dispatch with that backlog (c=64)`, `${fmt(m.perSecond)} msgs/s`, results.ceiling ? fmt(m.perSecond / results.ceiling.perSecond, 2) : '', '', note(m)]);
+    rows.push([
+      `memory, ${fmt(SIZES.memoryRows)} pending: peak / idle RSS`,
+      `${mb(m.peak)} / ${mb(m.idle)}`,
+      `${fmt(m.ratio, 2)}x`,
+      `<= ${TARGETS.memoryRatio}x`,
+      verdict(m.ratio <= TARGETS.memoryRatio, m),
+    ]);
+    rows.push([
+      `dispatch with that backlog (c=64)`,
+      `${fmt(m.perSecond)} msgs/s`,
+      results.ceiling ? fmt(m.perSecond / results.ceiling.perSecond, 2) : '',
+      '',
+      note(m),
+    ]);
   }
   if (rows.length > 1) table(rows);
   if (options.quick) say('(--quick: small sizes; not the figures to quote)');

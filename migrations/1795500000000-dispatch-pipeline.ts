@@ -24,10 +24,9 @@ export class DispatchPipeline1795500000000 implements MigrationInterface {
     await queryRunner.query(`UPDATE messages SET request_started_at = updated_at WHERE status = 'sending'`);
     // The last time the reason's text is read: rows the old sweep parked keep their right to a
     // late outcome. The text is the one DeliveryGuarantees' sweep wrote, fixed here on purpose.
-    await queryRunner.query(
-      `UPDATE messages SET lease_lost_at = updated_at WHERE status = 'unknown' AND failure_reason = $1`,
-      ['sender lost its claim mid-send (it died or stalled past CLAIM_LEASE_MS)'],
-    );
+    await queryRunner.query(`UPDATE messages SET lease_lost_at = updated_at WHERE status = 'unknown' AND failure_reason = $1`, [
+      'sender lost its claim mid-send (it died or stalled past CLAIM_LEASE_MS)',
+    ]);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -6,4 +6,11 @@ import { DispatchPipeline1795500000000 } from './1795500000000-dispatch-pipeline
 import { MessageBatches1795510000000 } from './1795510000000-message-batches.js';
 import { MessagePriority1795600000000 } from './1795600000000-message-priority.js';
 
-export const MIGRATIONS = [CreateMessages1795326000000, DeliveryGuarantees1795333000000, MessageStatusCounts1795400000000, DispatchPipeline1795500000000, MessageBatches1795510000000, MessagePriority1795600000000];
+export const MIGRATIONS = [
+  CreateMessages1795326000000,
+  DeliveryGuarantees1795333000000,
+  MessageStatusCounts1795400000000,
+  DispatchPipeline1795500000000,
+  MessageBatches1795510000000,
+  MessagePriority1795600000000,
+];

@@ -287,7 +287,12 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
         expect(sortIds(started)).toEqual(sortIds(ids.slice(0, 2)));
         for (const message of [a, b]) {
-          expect(await stored(message.id)).toMatchObject({ status: 'sending', claimToken: message.claimToken, requestStartedAt: at(100), leaseUntil: at(20_000) });
+          expect(await stored(message.id)).toMatchObject({
+            status: 'sending',
+            claimToken: message.claimToken,
+            requestStartedAt: at(100),
+            leaseUntil: at(20_000),
+          });
         }
         expect(await stored(c.id)).toMatchObject({ status: 'sending', claimToken: c.claimToken, requestStartedAt: null, leaseUntil: at(LEASE_MS) });
         expect((await sut.findById(a.id))?.requestStartedAt).toEqual(at(100));
@@ -301,7 +306,14 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         const started = await sut.recordAndStart({ outcomes: [deliver(a, accepted('gw-a'), at(200))], start: [ref(b)], now: at(200), leaseUntil: at(30_000) });
 
         expect(started).toEqual([b.id]);
-        expect(await stored(a.id)).toMatchObject({ status: 'sent', gatewayMessageId: 'gw-a', sentAt: at(200), attemptCount: 1, leaseUntil: null, requestStartedAt: at(10) });
+        expect(await stored(a.id)).toMatchObject({
+          status: 'sent',
+          gatewayMessageId: 'gw-a',
+          sentAt: at(200),
+          attemptCount: 1,
+          leaseUntil: null,
+          requestStartedAt: at(10),
+        });
         expect(await attemptsOf(a.id)).toEqual([{ attemptNo: 1, outcome: 'accepted', statusCode: 202 }]);
         expect(await stored(b.id)).toMatchObject({ status: 'sending', requestStartedAt: at(200), leaseUntil: at(30_000) });
         expect(await stored(c.id)).toMatchObject({ status: 'sending', requestStartedAt: null, leaseUntil: at(LEASE_MS) });
@@ -326,9 +338,9 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         const current = await claimOne(at(LEASE_MS + 2), B);
 
         await expect(start([stale], at(LEASE_MS + 3))).resolves.toEqual([]);
-        await expect(sut.recordAndStart({ outcomes: [], start: [{ id: stale.id, claimToken: randomUUID() }], now: at(LEASE_MS + 3), leaseUntil: at(60_000) })).resolves.toEqual(
-          [],
-        );
+        await expect(
+          sut.recordAndStart({ outcomes: [], start: [{ id: stale.id, claimToken: randomUUID() }], now: at(LEASE_MS + 3), leaseUntil: at(60_000) }),
+        ).resolves.toEqual([]);
 
         expect(await stored(stale.id)).toMatchObject({
           status: 'sending',
@@ -394,8 +406,19 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
           sentAt: null,
           leaseUntil: null,
         });
-        expect(await stored(rejectedId)).toMatchObject({ status: 'failed', attemptCount: 1, nextAttemptAt: null, failureReason: 'gateway answered 400: bad', sentAt: null });
-        expect(await stored(invalidId)).toMatchObject({ status: 'failed', attemptCount: 0, failureReason: 'invalid message: phoneNumber is bad', leaseUntil: null });
+        expect(await stored(rejectedId)).toMatchObject({
+          status: 'failed',
+          attemptCount: 1,
+          nextAttemptAt: null,
+          failureReason: 'gateway answered 400: bad',
+          sentAt: null,
+        });
+        expect(await stored(invalidId)).toMatchObject({
+          status: 'failed',
+          attemptCount: 0,
+          failureReason: 'invalid message: phoneNumber is bad',
+          leaseUntil: null,
+        });
         expect((await sut.history(sentId)).attempts).toEqual([
           { messageId: sentId, attemptNo: 1, at: now, statusCode: 202, outcome: 'accepted', error: null, latencyMs: 12 },
         ]);
@@ -428,7 +451,13 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
         await sut.recordOutcomes([deliver(message, accepted('gw-late'), at(10))]);
 
-        expect(await stored(id)).toMatchObject({ status: 'failed', failureReason: 'gateway answered 400: bad number', gatewayMessageId: null, sentAt: null, attemptCount: 1 });
+        expect(await stored(id)).toMatchObject({
+          status: 'failed',
+          failureReason: 'gateway answered 400: bad number',
+          gatewayMessageId: null,
+          sentAt: null,
+          attemptCount: 1,
+        });
         expect(await attemptsOf(id)).toEqual([
           { attemptNo: 1, outcome: 'rejected', statusCode: 400 },
           { attemptNo: 1, outcome: 'accepted', statusCode: 202 },
@@ -641,10 +670,20 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         await seed();
         const next = await claimOne(at(LEASE_MS + 2), A);
 
-        const started = await sut.recordAndStart({ outcomes: [deliver(slow, rejected, at(LEASE_MS + 3))], start: [ref(next)], now: at(LEASE_MS + 3), leaseUntil: at(60_000) });
+        const started = await sut.recordAndStart({
+          outcomes: [deliver(slow, rejected, at(LEASE_MS + 3))],
+          start: [ref(next)],
+          now: at(LEASE_MS + 3),
+          leaseUntil: at(60_000),
+        });
 
         expect(started).toEqual([next.id]);
-        expect(await stored(slow.id)).toMatchObject({ status: 'failed', failureReason: 'gateway answered 400: bad number', attemptCount: 1, leaseLostAt: null });
+        expect(await stored(slow.id)).toMatchObject({
+          status: 'failed',
+          failureReason: 'gateway answered 400: bad number',
+          attemptCount: 1,
+          leaseLostAt: null,
+        });
       });
 
       it('do not settle a parked message once an operator replayed it (the token was cleared)', async () => {
@@ -655,7 +694,14 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
         await sut.recordOutcomes([deliver(slow, accepted(), at(LEASE_MS + 3))]);
 
-        expect(await stored(slow.id)).toMatchObject({ status: 'pending', claimToken: null, leaseLostAt: null, gatewayMessageId: null, sentAt: null, attemptCount: 0 });
+        expect(await stored(slow.id)).toMatchObject({
+          status: 'pending',
+          claimToken: null,
+          leaseLostAt: null,
+          gatewayMessageId: null,
+          sentAt: null,
+          attemptCount: 0,
+        });
         expect(await attemptsOf(slow.id)).toHaveLength(1);
       });
 
@@ -669,7 +715,13 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         await sut.recordOutcomes([deliver(slow, accepted(), at(LEASE_MS + 4))]);
         await expect(start([slow], at(LEASE_MS + 5))).resolves.toEqual([]);
 
-        expect(await stored(slow.id)).toMatchObject({ status: 'sending', claimedBy: 'replica-b', claimToken: current.claimToken, sentAt: null, requestStartedAt: null });
+        expect(await stored(slow.id)).toMatchObject({
+          status: 'sending',
+          claimedBy: 'replica-b',
+          claimToken: current.claimToken,
+          sentAt: null,
+          requestStartedAt: null,
+        });
       });
 
       it('are recognised by data, not by the text of the reason: an unknown message merely saying LEASE_LOST is not settled', async () => {
@@ -690,7 +742,12 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
         await sut.recordOutcomes([deliver(message, accepted(), at(400))]);
 
-        expect(await stored(id)).toMatchObject({ status: 'unknown', failureReason: `${OUTCOME_UNKNOWN}: no answer within 300 ms`, sentAt: null, attemptCount: 1 });
+        expect(await stored(id)).toMatchObject({
+          status: 'unknown',
+          failureReason: `${OUTCOME_UNKNOWN}: no answer within 300 ms`,
+          sentAt: null,
+          attemptCount: 1,
+        });
       });
     });
 
@@ -844,7 +901,13 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
           expect(await stored(id)).toMatchObject({ status: 'pending', attemptCount: 0, failureReason: null, claimToken: null, replayCount: 1, updatedAt: now });
           expect((await sut.history(id)).replays).toEqual([{ at: now, previousStatus: 'failed', previousReason: reason }]);
         }
-        expect(await statusOf(ids.unknown150, ids.expired300, ids.sent, ids.pending, ids.sending)).toEqual(['unknown', 'expired', 'sent', 'pending', 'sending']);
+        expect(await statusOf(ids.unknown150, ids.expired300, ids.sent, ids.pending, ids.sending)).toEqual([
+          'unknown',
+          'expired',
+          'sent',
+          'pending',
+          'sending',
+        ]);
         expect(await replayCount(ids)).toBe(2);
       });
 
@@ -1116,7 +1179,13 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
 
     describe('create', () => {
       it('queues a pending message with its schedule and returns it as stored', async () => {
-        const result = await sut.create({ phoneNumber: '+905551111111', content: 'scheduled', sendAfter: at(60_000), expiresAt: at(3_600_000), requestHash: 'hash-1' });
+        const result = await sut.create({
+          phoneNumber: '+905551111111',
+          content: 'scheduled',
+          sendAfter: at(60_000),
+          expiresAt: at(3_600_000),
+          requestHash: 'hash-1',
+        });
 
         expect(result.created).toBe(true);
         expect(result.requestHash).toBe('hash-1');

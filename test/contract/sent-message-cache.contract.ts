@@ -104,7 +104,12 @@ export function describeSentMessageCacheContract(name: string, makeHarness: () =
 
       for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
       for (const page of pages) expect(new Set(page.map((item) => item.id)).size).toBe(page.length);
-      const seen = new Map(pages.flat().filter((item) => mine.has(item.id)).map((item) => [item.id, item.receipt]));
+      const seen = new Map(
+        pages
+          .flat()
+          .filter((item) => mine.has(item.id))
+          .map((item) => [item.id, item.receipt]),
+      );
       expect([...seen.keys()].sort()).toEqual([...mine.keys()].sort());
       for (const [id, r] of mine) expect(seen.get(id)).toEqual({ ...r, cachedAt: expect.any(Date) });
     });

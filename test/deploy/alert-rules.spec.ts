@@ -12,9 +12,9 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 
-const rules: Rule[] = (parse(readFileSync(new URL('../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
-  (g) => g.rules,
-);
+const rules: Rule[] = (
+  parse(readFileSync(new URL('../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((g) => g.rules);
 
 /** Metric names in a PromQL expression that belong to the dispatcher (histogram suffixes stripped). */
 function dispatcherMetrics(expr: string): string[] {
@@ -38,7 +38,9 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(rules.map((r) => r.alert)).toEqual(
       expect.arrayContaining(['DispatcherQueueBehind', 'DispatcherBreakerOpen', 'DispatcherNoLeader', 'DispatcherSendsFailing']),
     );
-    expect(rules.find((r) => r.alert === 'DispatcherQueueBehind')?.expr).toMatch(/dispatcher_oldest_pending_age_seconds.*>\s*\d+\s*\*\s*max\(dispatcher_dispatch_interval_seconds\)/);
+    expect(rules.find((r) => r.alert === 'DispatcherQueueBehind')?.expr).toMatch(
+      /dispatcher_oldest_pending_age_seconds.*>\s*\d+\s*\*\s*max\(dispatcher_dispatch_interval_seconds\)/,
+    );
     expect(rules.find((r) => r.alert === 'DispatcherBreakerOpen')?.expr).toContain('dispatcher_breaker_state');
     expect(rules.find((r) => r.alert === 'DispatcherNoLeader')?.expr).toContain('dispatcher_scheduler_leader');
     expect(rules.find((r) => r.alert === 'DispatcherSendsFailing')?.expr).toContain('dispatcher_sends_total');

@@ -33,11 +33,15 @@ describe('configuration documentation', () => {
       for (const name of Object.keys(LOCAL_VARIABLES)) expect({ name, named: readme.includes(`\`${name}\``) }).toEqual({ name, named: true });
     });
 
-    it("names every variable of the sandbox gateway in its knobs table, and only those", () => {
+    it('names every variable of the sandbox gateway in its knobs table, and only those', () => {
       const sandboxPart = readme.slice(readme.indexOf('## The gateway'), readme.indexOf('## Operations'));
       const named = new Set([...sandboxPart.matchAll(/`(SANDBOX_[A-Z_]+)`/g)].map((m) => m[1]));
 
-      expect([...named].sort()).toEqual(Object.keys(SANDBOX_VARIABLES).filter((n) => n.startsWith('SANDBOX_')).sort());
+      expect([...named].sort()).toEqual(
+        Object.keys(SANDBOX_VARIABLES)
+          .filter((n) => n.startsWith('SANDBOX_'))
+          .sort(),
+      );
     });
   });
 

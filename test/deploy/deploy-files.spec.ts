@@ -99,8 +99,7 @@ function dockerfileStages(): { from: string; name?: string; instructions: { op: 
   return stages;
 }
 
-const subsetOf = (selector: Record<string, string>, labels: Record<string, string>) =>
-  Object.entries(selector).every(([key, value]) => labels[key] === value);
+const subsetOf = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 // ---- the files, parsed once ------------------------------------------------------------------
 const configMap = resource('configmap.yaml', 'ConfigMap');
@@ -118,13 +117,18 @@ const podAnnotations: Record<string, string> = deployment.spec.template.metadata
 const containers: any[] = podSpec.containers;
 const container = containers[0];
 const configData: Record<string, string> = configMap.data ?? {};
-const secretData: Record<string, string> = { ...secret.stringData, ...Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])) };
+const secretData: Record<string, string> = {
+  ...secret.stringData,
+  ...Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])),
+};
 const containerEnv: any[] = container.env ?? [];
 /** The container's environment as Kubernetes would build it for a pod named like a real one. */
 const k8sEnv: Record<string, string> = {
   ...configData,
   ...secretData,
-  ...Object.fromEntries(containerEnv.map((e) => [e.name, e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name' ? 'message-dispatcher-7d9f8b6c5-x2x4q' : undefined)])),
+  ...Object.fromEntries(
+    containerEnv.map((e) => [e.name, e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name' ? 'message-dispatcher-7d9f8b6c5-x2x4q' : undefined)]),
+  ),
 };
 const httpPort = (container.ports ?? []).find((p: any) => p.name === 'http');
 const runtime = stages[stages.length - 1];
@@ -133,7 +137,8 @@ const dispatcherServices = Object.entries<any>(compose.services ?? {})
   .filter(([, s]) => s.build !== undefined && s.command === undefined)
   .sort(([a], [b]) => a.localeCompare(b));
 /** What the service reads as HTTP paths from the probes, annotated or health-checked. */
-const probePort = (probe: any) => (typeof probe.httpGet.port === 'string' ? (container.ports ?? []).find((p: any) => p.name === probe.httpGet.port)?.containerPort : probe.httpGet.port);
+const probePort = (probe: any) =>
+  typeof probe.httpGet.port === 'string' ? (container.ports ?? []).find((p: any) => p.name === probe.httpGet.port)?.containerPort : probe.httpGet.port;
 const probes = ['startupProbe', 'livenessProbe', 'readinessProbe'].filter((k) => container[k]).map((k) => ({ kind: k, probe: container[k] }));
 
 describe('deploy files agree with the code', () => {
@@ -331,7 +336,8 @@ describe('deploy files agree with the code', () => {
 
     it('waits for the dependencies to be healthy, and stops gracefully', () => {
       for (const [name, s] of dispatcherServices) {
-        for (const dep of ['postgres', 'redis', 'gateway-sandbox']) expect({ name, dep, condition: s.depends_on?.[dep]?.condition }).toEqual({ name, dep, condition: 'service_healthy' });
+        for (const dep of ['postgres', 'redis', 'gateway-sandbox'])
+          expect({ name, dep, condition: s.depends_on?.[dep]?.condition }).toEqual({ name, dep, condition: 'service_healthy' });
         const config = AppConfig.fromEnv(composeEnvironment(s));
         expect(durationMs(s.stop_grace_period)).toBeGreaterThan(config.shutdownGraceMs + config.webhook.timeoutMs);
       }

@@ -48,7 +48,11 @@ describe('API key (e2e)', () => {
   });
 
   it.each(ROUTES)('%s %s answers 401 with a wrong key', async (method, path) => {
-    const res = await stack.api(method, path, false).set('x-ins-auth-key', 'not-the-right-key-at-all').send({ phoneNumber: '+905551111111', content: 'hi' }).expect(401);
+    const res = await stack
+      .api(method, path, false)
+      .set('x-ins-auth-key', 'not-the-right-key-at-all')
+      .send({ phoneNumber: '+905551111111', content: 'hi' })
+      .expect(401);
     expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHORIZED', message: 'invalid x-ins-auth-key header' });
     expectResponseToMatchDocument(doc, res);
   });

@@ -3,8 +3,7 @@ import { API_KEY, type Stack, startStack } from '@test/support/stack.js';
 
 describe('bad input (e2e)', () => {
   let stack: Stack;
-  const post = (body: string, type = 'application/json') =>
-    stack.api('post', '/api/v1/messages').set('Content-Type', type).send(body);
+  const post = (body: string, type = 'application/json') => stack.api('post', '/api/v1/messages').set('Content-Type', type).send(body);
 
   beforeAll(async () => {
     stack = await startStack();
@@ -28,9 +27,27 @@ describe('bad input (e2e)', () => {
   it.each([
     ['invalid JSON', '{"phoneNumber": "+905551111111", "content": ', 400, 'INVALID_JSON', 'request body is not valid JSON'],
     ['a JSON string', '"hello"', 400, 'INVALID_JSON', 'request body is not valid JSON'],
-    ['an unknown field', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', colour: 'red' }), 400, 'VALIDATION_FAILED', 'colour: property colour should not exist'],
-    ['a priority out of range', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: 101 }), 400, 'VALIDATION_FAILED', 'priority: priority must be a whole number from -100 to 100'],
-    ['a priority as a string', JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: '5' }), 400, 'VALIDATION_FAILED', 'priority: priority must be a whole number from -100 to 100'],
+    [
+      'an unknown field',
+      JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', colour: 'red' }),
+      400,
+      'VALIDATION_FAILED',
+      'colour: property colour should not exist',
+    ],
+    [
+      'a priority out of range',
+      JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: 101 }),
+      400,
+      'VALIDATION_FAILED',
+      'priority: priority must be a whole number from -100 to 100',
+    ],
+    [
+      'a priority as a string',
+      JSON.stringify({ phoneNumber: '+905551111111', content: 'hi', priority: '5' }),
+      400,
+      'VALIDATION_FAILED',
+      'priority: priority must be a whole number from -100 to 100',
+    ],
     ['a number as content', JSON.stringify({ phoneNumber: '+905551111111', content: 5 }), 400, 'VALIDATION_FAILED', 'content: content must be a string'],
     ['a missing phone number', JSON.stringify({ content: 'hi' }), 400, 'VALIDATION_FAILED', 'phoneNumber: phoneNumber must be a string'],
     ['an array', JSON.stringify([{ phoneNumber: '+905551111111', content: 'hi' }]), 400, 'VALIDATION_FAILED', undefined],
@@ -46,7 +63,10 @@ describe('bad input (e2e)', () => {
   });
 
   it('refuses a bad phone number and too long content at once, with a reason per field', async () => {
-    const res = await stack.api('post', '/api/v1/messages').send({ phoneNumber: '05551111111', content: 'ğ'.repeat(161) }).expect(400);
+    const res = await stack
+      .api('post', '/api/v1/messages')
+      .send({ phoneNumber: '05551111111', content: 'ğ'.repeat(161) })
+      .expect(400);
     expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
     expect(res.body.details).toEqual([
       { field: 'phoneNumber', messages: [expect.stringMatching(/E\.164/)] },
@@ -55,8 +75,14 @@ describe('bad input (e2e)', () => {
   });
 
   it('counts emoji and Turkish letters as one character each', async () => {
-    await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: '😀'.repeat(160) }).expect(201);
-    await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'ğ'.repeat(160) }).expect(201);
+    await stack
+      .api('post', '/api/v1/messages')
+      .send({ phoneNumber: '+905551111111', content: '😀'.repeat(160) })
+      .expect(201);
+    await stack
+      .api('post', '/api/v1/messages')
+      .send({ phoneNumber: '+905551111111', content: 'ğ'.repeat(160) })
+      .expect(201);
     await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: '' }).expect(400);
     await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'a\u0000b' }).expect(400);
   });
@@ -105,7 +131,14 @@ describe('bad input (e2e)', () => {
   it('pages through messages with their cursor, newest first, and filters by status', async () => {
     const created: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      created.push((await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: `page ${i}` }).expect(201)).body.id);
+      created.push(
+        (
+          await stack
+            .api('post', '/api/v1/messages')
+            .send({ phoneNumber: '+905551111111', content: `page ${i}` })
+            .expect(201)
+        ).body.id,
+      );
     }
     const seen: string[] = [];
     let cursor: string | null = null;

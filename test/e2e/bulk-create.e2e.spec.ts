@@ -37,7 +37,9 @@ describe('bulk create (e2e)', () => {
       'SELECT id, phone_number, content, status FROM messages WHERE id = ANY($1::uuid[]) ORDER BY seq',
       [ids],
     );
-    expect(rows.map((r) => [r.id, r.phone_number, r.content, r.status])).toEqual(ids.map((id, i) => [id, messages[i].phoneNumber, messages[i].content, 'pending']));
+    expect(rows.map((r) => [r.id, r.phone_number, r.content, r.status])).toEqual(
+      ids.map((id, i) => [id, messages[i].phoneNumber, messages[i].content, 'pending']),
+    );
     for (const i of [0, 499, 999]) {
       const one = await stack.api('get', `/api/v1/messages/${ids[i]}`).expect(200);
       expect(one.body).toMatchObject({ id: ids[i], phoneNumber: messages[i].phoneNumber, content: messages[i].content, status: 'pending', attempts: [] });
@@ -123,7 +125,10 @@ describe('bulk create (e2e)', () => {
 
   it('takes a body over the 64 KB of other routes up to its own limit, and answers 413 beyond it', async () => {
     // A client that escapes non-ASCII (\u011f for ğ) sends 1000 messages of 160 Turkish letters in about 1 MB.
-    const escaped = JSON.stringify({ messages: items(1000, () => 'ğ'.repeat(160)) }).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const escaped = JSON.stringify({ messages: items(1000, () => 'ğ'.repeat(160)) }).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
     expect(escaped.length).toBeGreaterThan(1_000_000);
     const ok = await stack.api('post', BATCH).set('Content-Type', 'application/json').send(escaped).expect(201);
     expect(ok.body.created).toBe(1000);
@@ -134,7 +139,10 @@ describe('bulk create (e2e)', () => {
     expect(res.body).toEqual({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than 1188 KB' });
     expect(await count()).toBe(before);
 
-    const single = await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'x'.repeat(70_000) }).expect(413);
+    const single = await stack
+      .api('post', '/api/v1/messages')
+      .send({ phoneNumber: '+905551111111', content: 'x'.repeat(70_000) })
+      .expect(413);
     expect(single.body.message).toBe('request body is larger than 64 KB');
   });
 
@@ -149,7 +157,9 @@ describe('bulk create (e2e)', () => {
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.body).toEqual(first.body);
 
-      const other = await batch({ messages: items(2) }).set('Idempotency-Key', 'batch-42').expect(422);
+      const other = await batch({ messages: items(2) })
+        .set('Idempotency-Key', 'batch-42')
+        .expect(422);
       expect(other.body).toMatchObject({ statusCode: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
       const atomic = await batch(body, '?atomic=true').set('Idempotency-Key', 'batch-42').expect(422);
       expect(atomic.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -171,8 +181,14 @@ describe('bulk create (e2e)', () => {
     });
 
     it('keeps batch keys apart from single-create keys', async () => {
-      const single = await stack.api('post', '/api/v1/messages').set('Idempotency-Key', 'shared-key').send({ phoneNumber: '+905551111111', content: 'single' }).expect(201);
-      const many = await batch({ messages: items(1) }).set('Idempotency-Key', 'shared-key').expect(201);
+      const single = await stack
+        .api('post', '/api/v1/messages')
+        .set('Idempotency-Key', 'shared-key')
+        .send({ phoneNumber: '+905551111111', content: 'single' })
+        .expect(201);
+      const many = await batch({ messages: items(1) })
+        .set('Idempotency-Key', 'shared-key')
+        .expect(201);
 
       expect(many.headers['idempotent-replayed']).toBeUndefined();
       expect(many.body.results[0].id).not.toBe(single.body.id);
@@ -181,7 +197,10 @@ describe('bulk create (e2e)', () => {
 
   it('answers 401 without the API key, and creates nothing', async () => {
     const before = await count();
-    const res = await stack.api('post', BATCH, false).send({ messages: items(1) }).expect(401);
+    const res = await stack
+      .api('post', BATCH, false)
+      .send({ messages: items(1) })
+      .expect(401);
     expect(res.body).toEqual({ statusCode: 401, code: 'UNAUTHORIZED', message: 'missing x-ins-auth-key header' });
     expect(await count()).toBe(before);
   });
@@ -197,7 +216,12 @@ describe('bulk create (e2e)', () => {
     expect(op.responses['201'].content['application/json'].schema.$ref).toBe('#/components/schemas/CreateMessagesResultDto');
 
     const { CreateMessagesDto, CreateMessagesResultDto } = doc.components.schemas;
-    expect(CreateMessagesDto.properties.messages).toMatchObject({ type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/CreateMessageDto' } });
+    expect(CreateMessagesDto.properties.messages).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: { $ref: '#/components/schemas/CreateMessageDto' },
+    });
     expect(CreateMessagesDto.properties.messages.example[0]).toEqual({ phoneNumber: '+905551111111', content: 'hello' });
     expect(CreateMessagesResultDto.properties.results.items.oneOf).toEqual([
       { $ref: '#/components/schemas/CreatedItemDto' },

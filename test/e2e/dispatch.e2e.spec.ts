@@ -30,9 +30,7 @@ describe('dispatching (e2e)', () => {
     });
 
     // Attempts of one tick are written within a few ms of each other; ticks are INTERVAL apart.
-    const { rows } = await stack.db.sql.query(
-      `SELECT a.at, m.seq FROM message_attempts a JOIN messages m ON m.id = a.message_id ORDER BY a.at, m.seq`,
-    );
+    const { rows } = await stack.db.sql.query(`SELECT a.at, m.seq FROM message_attempts a JOIN messages m ON m.id = a.message_id ORDER BY a.at, m.seq`);
     const ticks: number[][] = [];
     rows.forEach((r, i) => {
       if (i === 0 || r.at.getTime() - rows[i - 1].at.getTime() > INTERVAL / 2) ticks.push([]);
@@ -134,7 +132,9 @@ describe('dispatching (e2e)', () => {
     stack = await startStack({
       env: { DISPATCH_AUTOSTART: undefined, DISPATCH_INTERVAL_MS: '200' },
       beforeBoot: async (db) => {
-        await db.sql.query(`INSERT INTO messages (phone_number, content) VALUES ('+905551111111', 'before 1'), ('+905551111112', 'before 2'), ('+905551111113', 'before 3')`);
+        await db.sql.query(
+          `INSERT INTO messages (phone_number, content) VALUES ('+905551111111', 'before 1'), ('+905551111112', 'before 2'), ('+905551111113', 'before 3')`,
+        );
       },
     });
     await waitFor('the rows from before the boot', () => stack.sandbox.received.length === 3);
@@ -155,7 +155,11 @@ describe('dispatching (e2e)', () => {
     await waitFor('the valid row sent', async () => (await stack.row(good)).status === 'sent');
 
     expect(stack.sandbox.received.map((r) => r.content)).toEqual(['valid']);
-    expect(await stack.row(badPhone)).toMatchObject({ status: 'failed', attempt_count: 0, failure_reason: expect.stringMatching(/^invalid message: phoneNumber must be in E\.164/) });
+    expect(await stack.row(badPhone)).toMatchObject({
+      status: 'failed',
+      attempt_count: 0,
+      failure_reason: expect.stringMatching(/^invalid message: phoneNumber must be in E\.164/),
+    });
     expect(await stack.row(tooLong)).toMatchObject({ status: 'failed', failure_reason: 'invalid message: content must be at most 160 characters (got 161)' });
     expect(await stack.row(empty)).toMatchObject({ status: 'failed', failure_reason: 'invalid message: content must not be empty' });
     const detail = (await stack.api('get', `/api/v1/messages/${tooLong}`).expect(200)).body;

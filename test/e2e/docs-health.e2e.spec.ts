@@ -34,7 +34,10 @@ describe('OpenAPI document and health (e2e)', () => {
     ]);
     for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>)) {
       for (const [method, op] of Object.entries(operations)) {
-        expect({ route: `${method} ${path}`, secured: Boolean((op.security as unknown[] | undefined)?.length) }).toEqual({ route: `${method} ${path}`, secured: path.startsWith('/api/v1') });
+        expect({ route: `${method} ${path}`, secured: Boolean((op.security as unknown[] | undefined)?.length) }).toEqual({
+          route: `${method} ${path}`,
+          secured: path.startsWith('/api/v1'),
+        });
         expect(Object.keys(op.responses).length).toBeGreaterThan(0);
       }
     }
@@ -50,7 +53,12 @@ describe('OpenAPI document and health (e2e)', () => {
     expect((await stack.api('get', '/health/live', false).expect(200)).body).toEqual({ status: 'ok' });
     const ready = (await stack.api('get', '/health/ready', false).expect(200)).body;
     expect(ready.status).toBe('ok');
-    expect(ready.details).toMatchObject({ dispatcher: { status: 'up' }, database: { status: 'up' }, migrations: { status: 'up', pending: 0 }, redis: { status: 'up', state: 'up' } });
+    expect(ready.details).toMatchObject({
+      dispatcher: { status: 'up' },
+      database: { status: 'up' },
+      migrations: { status: 'up', pending: 0 },
+      redis: { status: 'up', state: 'up' },
+    });
   });
 
   it('stays ready with Redis not configured, and says so', async () => {

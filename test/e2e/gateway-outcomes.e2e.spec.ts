@@ -17,7 +17,14 @@ describe('gateway answers (e2e)', () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      env: { DISPATCH_INTERVAL_MS: '100', MAX_ATTEMPTS: String(MAX_ATTEMPTS), RETRY_BASE_MS: '50', RETRY_MAX_MS: '120000', WEBHOOK_TIMEOUT_MS: '500', BREAKER_FAILURES: '1000' },
+      env: {
+        DISPATCH_INTERVAL_MS: '100',
+        MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        RETRY_BASE_MS: '50',
+        RETRY_MAX_MS: '120000',
+        WEBHOOK_TIMEOUT_MS: '500',
+        BREAKER_FAILURES: '1000',
+      },
     });
     await stack.api('post', '/api/v1/scheduler/start').expect(200);
   });
@@ -38,7 +45,10 @@ describe('gateway answers (e2e)', () => {
       const current = await stack.row(id);
       return until(current) ? current : null;
     });
-    const { rows: attempts } = await stack.db.sql.query<Attempt>('SELECT attempt_no, status_code, outcome, error FROM message_attempts WHERE message_id = $1 ORDER BY id', [id]);
+    const { rows: attempts } = await stack.db.sql.query<Attempt>(
+      'SELECT attempt_no, status_code, outcome, error FROM message_attempts WHERE message_id = $1 ORDER BY id',
+      [id],
+    );
     const requests = stack.sandbox.received.filter((r) => r.headers['idempotency-key'] === id);
     return { id, row, attempts, requests };
   }
@@ -106,7 +116,14 @@ describe('gateway unreachable (e2e)', () => {
   it('connection refused: pending with attempts + 1 and a next attempt, failed after MAX_ATTEMPTS', async () => {
     const closedPort = await freePort();
     stack = await startStack({
-      env: { WEBHOOK_URL: `http://127.0.0.1:${closedPort}/webhook`, DISPATCH_INTERVAL_MS: '100', MAX_ATTEMPTS: '3', RETRY_BASE_MS: '300', RETRY_MAX_MS: '300', BREAKER_FAILURES: '1000' },
+      env: {
+        WEBHOOK_URL: `http://127.0.0.1:${closedPort}/webhook`,
+        DISPATCH_INTERVAL_MS: '100',
+        MAX_ATTEMPTS: '3',
+        RETRY_BASE_MS: '300',
+        RETRY_MAX_MS: '300',
+        BREAKER_FAILURES: '1000',
+      },
     });
     const [id] = await stack.insert([{ phone: '+905551111111', content: 'nobody listens' }]);
     await stack.api('post', '/api/v1/scheduler/start').expect(200);

@@ -32,7 +32,13 @@ describe('replay (e2e)', () => {
       ['rejected', 400],
       ['accepted', 202],
     ]);
-    expect(detail.attempts[0]).toEqual({ at: expect.any(String), statusCode: 400, outcome: 'rejected', error: expect.stringContaining('gateway answered 400'), latencyMs: expect.any(Number) });
+    expect(detail.attempts[0]).toEqual({
+      at: expect.any(String),
+      statusCode: 400,
+      outcome: 'rejected',
+      error: expect.stringContaining('gateway answered 400'),
+      latencyMs: expect.any(Number),
+    });
     expect(detail.replays).toEqual([{ at: expect.any(String), previousStatus: 'failed', previousReason: expect.stringContaining('gateway answered 400') }]);
     expect(stack.sandbox.received.filter((r) => r.headers['idempotency-key'] === id)).toHaveLength(2);
   });
@@ -57,16 +63,33 @@ describe('replay (e2e)', () => {
     stack.sandbox.configure({ mode: 'accept' });
     const from = new Date(Date.now() - 60_000).toISOString();
 
-    const dry = (await stack.api('post', '/api/v1/messages/replay').send({ status: ['failed', 'unknown'], from, dryRun: true }).expect(200)).body;
+    const dry = (
+      await stack
+        .api('post', '/api/v1/messages/replay')
+        .send({ status: ['failed', 'unknown'], from, dryRun: true })
+        .expect(200)
+    ).body;
     expect(dry.count).toBeGreaterThanOrEqual(2);
     expect(await rowStatus(stack, failed)).toBe('failed');
     expect(await rowStatus(stack, unknown)).toBe('unknown');
 
-    const done = (await stack.api('post', '/api/v1/messages/replay').send({ status: ['failed', 'unknown'], from }).expect(200)).body;
+    const done = (
+      await stack
+        .api('post', '/api/v1/messages/replay')
+        .send({ status: ['failed', 'unknown'], from })
+        .expect(200)
+    ).body;
     expect(done.count).toBe(dry.count);
     expect(await rowStatus(stack, failed)).toBe('pending');
     expect(await rowStatus(stack, unknown)).toBe('pending');
-    expect((await stack.api('post', '/api/v1/messages/replay').send({ status: ['failed', 'unknown'], from }).expect(200)).body.count).toBe(0);
+    expect(
+      (
+        await stack
+          .api('post', '/api/v1/messages/replay')
+          .send({ status: ['failed', 'unknown'], from })
+          .expect(200)
+      ).body.count,
+    ).toBe(0);
 
     await stack.api('post', '/api/v1/scheduler/start').expect(200);
     await waitFor('both sent', async () => (await rowStatus(stack, failed)) === 'sent' && (await rowStatus(stack, unknown)) === 'sent');
@@ -101,7 +124,11 @@ describe('idempotent creation, scheduled and expiring messages (e2e)', () => {
     const again = await stack.api('post', '/api/v1/messages').set('Idempotency-Key', 'order-42').send(body).expect(201);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(first.body.id);
-    const other = await stack.api('post', '/api/v1/messages').set('Idempotency-Key', 'order-42').send({ ...body, content: 'changed' }).expect(422);
+    const other = await stack
+      .api('post', '/api/v1/messages')
+      .set('Idempotency-Key', 'order-42')
+      .send({ ...body, content: 'changed' })
+      .expect(422);
     expect(other.body).toMatchObject({ statusCode: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await stack.db.sql.query('SELECT count(*)::int AS n FROM messages')).rows[0].n).toBe(1);
     await stack.api('post', '/api/v1/messages').set('Idempotency-Key', 'x'.repeat(300)).send(body).expect(400);
@@ -110,7 +137,9 @@ describe('idempotent creation, scheduled and expiring messages (e2e)', () => {
   it('does not send before sendAfter', async () => {
     stack = await startStack({ env: { DISPATCH_INTERVAL_MS: '100' } });
     const sendAfter = new Date(Date.now() + 1_500);
-    const created = (await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'later', sendAfter: sendAfter.toISOString() }).expect(201)).body;
+    const created = (
+      await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'later', sendAfter: sendAfter.toISOString() }).expect(201)
+    ).body;
     expect(created.sendAfter).toBe(sendAfter.toISOString());
     await stack.api('post', '/api/v1/scheduler/start').expect(200);
     await sleep(800);
@@ -133,7 +162,10 @@ describe('idempotent creation, scheduled and expiring messages (e2e)', () => {
 
   it('refuses an expiresAt in the past or not after sendAfter, with the field named', async () => {
     stack = await startStack();
-    const past = await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'x', expiresAt: '2020-01-01T00:00:00Z' }).expect(400);
+    const past = await stack
+      .api('post', '/api/v1/messages')
+      .send({ phoneNumber: '+905551111111', content: 'x', expiresAt: '2020-01-01T00:00:00Z' })
+      .expect(400);
     expect(past.body.details).toEqual([{ field: 'expiresAt', messages: ['expiresAt must be in the future'] }]);
     const order = await stack
       .api('post', '/api/v1/messages')

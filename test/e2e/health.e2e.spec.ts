@@ -49,7 +49,11 @@ describe('GET /health (e2e)', () => {
       status: 200,
       body: {
         status: 'ok',
-        components: { database: { status: 'up' }, redis: { status: 'disabled', message: 'REDIS_URL is not set: receipts are kept in PostgreSQL only' }, dispatcher: { status: 'up' } },
+        components: {
+          database: { status: 'up' },
+          redis: { status: 'disabled', message: 'REDIS_URL is not set: receipts are kept in PostgreSQL only' },
+          dispatcher: { status: 'up' },
+        },
       },
     });
   });
@@ -70,7 +74,11 @@ describe('GET /health (e2e)', () => {
       status: 200,
       body: {
         status: 'degraded',
-        components: { database: { status: 'up' }, redis: { status: 'down', message: 'Redis does not answer: receipts are not being cached; sending goes on' }, dispatcher: { status: 'up' } },
+        components: {
+          database: { status: 'up' },
+          redis: { status: 'down', message: 'Redis does not answer: receipts are not being cached; sending goes on' },
+          dispatcher: { status: 'up' },
+        },
       },
     });
     await s.api('get', '/health/ready', false).expect(200);
@@ -97,7 +105,11 @@ describe('GET /health (e2e)', () => {
       });
       expect(down.body).toEqual({
         status: 'down',
-        components: { database: { status: 'down', message: 'PostgreSQL does not answer' }, redis: expect.objectContaining({ status: 'disabled' }), dispatcher: { status: 'up' } },
+        components: {
+          database: { status: 'down', message: 'PostgreSQL does not answer' },
+          redis: expect.objectContaining({ status: 'disabled' }),
+          dispatcher: { status: 'up' },
+        },
       });
       await s.api('get', '/health/ready', false).expect(503);
       await s.api('get', '/health/live', false).expect(200);

@@ -151,14 +151,16 @@ describe('HTTP edge (e2e)', () => {
     });
 
     it('answers 401 without waiting for the body: the client is still sending it', async () => {
-      const head = 'POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\nx-request-id: early-401\r\n\r\n';
+      const head =
+        'POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\nx-request-id: early-401\r\n\r\n';
       const answer = await exchange(`${head}{"phoneNumber":`, { keepWriting: true });
       expectErrorBody(answer, 401, 'UNAUTHORIZED', 'missing x-ins-auth-key header');
       expect(answer.headers['x-request-id']).toBe('early-401');
     });
 
     it('never invites the body of an unauthenticated Expect: 100-continue request: 401 at once, and the connection closes', async () => {
-      const head = 'POST /api/v1/messages/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1300000\r\nExpect: 100-continue\r\n\r\n';
+      const head =
+        'POST /api/v1/messages/batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1300000\r\nExpect: 100-continue\r\n\r\n';
       const answer = await exchange(head, { keepWriting: true });
       expectErrorBody(answer, 401, 'UNAUTHORIZED', 'missing x-ins-auth-key header');
       expect(answer.headers.connection).toBe('close');
@@ -209,19 +211,31 @@ describe('HTTP edge (e2e)', () => {
     it.each(BODY_ROUTES)('POST %s with a charset or an encoding it cannot read: 415', async (route) => {
       const charset = 'request body charset is not supported (use utf-8)';
       expectErrorBody(await send('POST', route, { payload: json('{}', 'application/json; charset=latin1') }), 415, 'UNSUPPORTED_MEDIA_TYPE', charset);
-      expectErrorBody(await send('POST', route, { payload: json(Buffer.from('{}', 'utf16le'), 'application/json; charset=utf-16le') }), 415, 'UNSUPPORTED_MEDIA_TYPE', charset);
+      expectErrorBody(
+        await send('POST', route, { payload: json(Buffer.from('{}', 'utf16le'), 'application/json; charset=utf-16le') }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        charset,
+      );
       const compress = { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'compress' }, data: '{}' };
       expectErrorBody(await send('POST', route, { payload: compress }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it.each(BODY_ROUTES)('POST %s with gzip that is not gzip: 400', async (route) => {
       const payload = { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, data: 'not gzip at all' };
-      expectErrorBody(await send('POST', route, { payload }), 400, 'INVALID_JSON', 'request body could not be decoded (Content-Encoding does not match the data)');
+      expectErrorBody(
+        await send('POST', route, { payload }),
+        400,
+        'INVALID_JSON',
+        'request body could not be decoded (Content-Encoding does not match the data)',
+      );
     });
 
     it('still takes gzip, charset=utf-8 and application/*+json, as before', async () => {
       const message = JSON.stringify({ phoneNumber: '+905551111111', content: 'gzipped' });
-      const gzipped = await send('POST', '/api/v1/messages', { payload: { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, data: gzipSync(message) } });
+      const gzipped = await send('POST', '/api/v1/messages', {
+        payload: { headers: { 'content-type': JSON_TYPE, 'content-encoding': 'gzip' }, data: gzipSync(message) },
+      });
       expect(gzipped.status).toBe(201);
       expect(gzipped.body).toMatchObject({ content: 'gzipped', status: 'pending' });
       expect((await send('POST', '/api/v1/messages', { payload: json(message, 'application/json; charset=UTF-8') })).status).toBe(201);
@@ -278,7 +292,12 @@ describe('HTTP edge (e2e)', () => {
       const deep = nested(5000);
       expect(deep.length).toBeGreaterThan(9_000);
       for (const route of BODY_ROUTES) {
-        expectErrorBody(await send('POST', route, { payload: json(deep) }), 400, 'BODY_TOO_DEEP', `request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+        expectErrorBody(
+          await send('POST', route, { payload: json(deep) }),
+          400,
+          'BODY_TOO_DEEP',
+          `request body is nested more than ${MAX_BODY_DEPTH} levels deep`,
+        );
         const inField = `{"phoneNumber":"+905551111111","content":"hi","status":${nested(10_000)}}`;
         expectErrorBody(await send('POST', route, { payload: json(inField) }), 400, 'BODY_TOO_DEEP');
       }
@@ -295,12 +314,23 @@ describe('HTTP edge (e2e)', () => {
 
     it('refuses more than MAX_BODY_KEYS keys on a single create or a replay, more than MAX_BATCH_BODY_KEYS on a batch', async () => {
       for (const route of ['/api/v1/messages', '/api/v1/messages/replay']) {
-        expectErrorBody(await send('POST', route, { payload: json(keys(MAX_BODY_KEYS + 1)) }), 400, 'TOO_MANY_KEYS', `request body has more than ${MAX_BODY_KEYS} keys`);
+        expectErrorBody(
+          await send('POST', route, { payload: json(keys(MAX_BODY_KEYS + 1)) }),
+          400,
+          'TOO_MANY_KEYS',
+          `request body has more than ${MAX_BODY_KEYS} keys`,
+        );
         const within = await send('POST', route, { payload: json(keys(MAX_BODY_KEYS)) });
         expect(within.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
       }
-      const items = (perItem: number) => JSON.stringify({ messages: Array.from({ length: 1000 }, () => Object.fromEntries(Array.from({ length: perItem }, (_, i) => [`f${i}`, 1]))) });
-      expectErrorBody(await send('POST', '/api/v1/messages/batch', { payload: json(items(MAX_BATCH_BODY_KEYS / 1000)) }), 400, 'TOO_MANY_KEYS', `request body has more than ${MAX_BATCH_BODY_KEYS} keys`);
+      const items = (perItem: number) =>
+        JSON.stringify({ messages: Array.from({ length: 1000 }, () => Object.fromEntries(Array.from({ length: perItem }, (_, i) => [`f${i}`, 1]))) });
+      expectErrorBody(
+        await send('POST', '/api/v1/messages/batch', { payload: json(items(MAX_BATCH_BODY_KEYS / 1000)) }),
+        400,
+        'TOO_MANY_KEYS',
+        `request body has more than ${MAX_BATCH_BODY_KEYS} keys`,
+      );
       // 1 + 19,000 keys: within the bound, so each item gets its own error.
       const within = await send('POST', '/api/v1/messages/batch', { payload: json(items(MAX_BATCH_BODY_KEYS / 1000 - 1)) });
       expect(within.status).toBe(201);
@@ -355,7 +385,10 @@ describe('HTTP edge (e2e)', () => {
     it.each([
       ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n'],
       ['a header with no colon', 'GET /health/live HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n'],
-      ['a bad chunk size', `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`],
+      [
+        'a bad chunk size',
+        `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+      ],
     ])('answers %s with a JSON 400', async (_what, bytes) => {
       const answer = await exchange(bytes);
       expectErrorBody(answer, 400, 'BAD_REQUEST', 'request is not valid HTTP/1.1');
@@ -399,6 +432,10 @@ describe('HTTP edge (e2e)', () => {
       .filter(([, , operation]) => operation.requestBody !== undefined)
       .map(([method, path]) => `${method} ${path}`)
       .sort();
-    expect(withBody).toEqual(bodyRoutes(160).map((route) => `post ${route.path}`).sort());
+    expect(withBody).toEqual(
+      bodyRoutes(160)
+        .map((route) => `post ${route.path}`)
+        .sort(),
+    );
   });
 });

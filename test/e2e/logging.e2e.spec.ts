@@ -63,10 +63,19 @@ describe('x-request-id (e2e)', () => {
     expect(invalid.headers['x-request-id']).toBe('id-400');
 
     // Refused by the body parser, before Nest's pipeline: the id is set ahead of it.
-    const badJson = await stack.api('post', '/api/v1/messages').set('x-request-id', 'id-400-json').set('content-type', 'application/json').send('{"phoneNumber":').expect(400);
+    const badJson = await stack
+      .api('post', '/api/v1/messages')
+      .set('x-request-id', 'id-400-json')
+      .set('content-type', 'application/json')
+      .send('{"phoneNumber":')
+      .expect(400);
     expect(badJson.body.code).toBe('INVALID_JSON');
     expect(badJson.headers['x-request-id']).toBe('id-400-json');
-    const tooLarge = await stack.api('post', '/api/v1/messages').set('content-type', 'application/json').send(JSON.stringify({ content: 'x'.repeat(70 * 1024) })).expect(413);
+    const tooLarge = await stack
+      .api('post', '/api/v1/messages')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ content: 'x'.repeat(70 * 1024) }))
+      .expect(413);
     expect(tooLarge.headers['x-request-id']).toMatch(UUID);
 
     const notFound = await stack.api('get', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11').set('x-request-id', 'id-404').expect(404);

@@ -53,7 +53,11 @@ describe('GET /metrics (e2e)', () => {
     const samples = parseExposition(res.text);
     expect(value(samples, 'dispatcher_dispatch_interval_seconds')).toBe(2.5);
     expect(value(samples, 'dispatcher_dispatch_batch_size')).toBe(3);
-    expect(samples.find((s) => s.name === 'dispatcher_info')?.labels).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), commit: '', instance_id: 'metrics-e2e' });
+    expect(samples.find((s) => s.name === 'dispatcher_info')?.labels).toEqual({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      commit: '',
+      instance_id: 'metrics-e2e',
+    });
   });
 
   it('moves on a send: sends, gateway latency, tick duration, messages per status, oldest pending age', async () => {
@@ -90,7 +94,10 @@ describe('GET /metrics (e2e)', () => {
   });
 
   it('moves on failures: retries, permanent failures, and the breaker opening', async () => {
-    stack = await startStack({ env: { DISPATCH_INTERVAL_MS: '150', MAX_ATTEMPTS: '5', BREAKER_FAILURES: '2', BREAKER_COOLDOWN_MS: '600000' }, sandbox: { script: ['400'], mode: '500' } });
+    stack = await startStack({
+      env: { DISPATCH_INTERVAL_MS: '150', MAX_ATTEMPTS: '5', BREAKER_FAILURES: '2', BREAKER_COOLDOWN_MS: '600000' },
+      sandbox: { script: ['400'], mode: '500' },
+    });
     await stack.insert(phones(2).map((phone) => ({ phone, content: 'fails' })));
 
     await stack.api('post', '/api/v1/scheduler/start').expect(200);

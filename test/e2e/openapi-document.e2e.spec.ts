@@ -29,14 +29,23 @@ async function redoclyLint(doc: OpenApiDocument): Promise<{ totals: { errors: nu
   try {
     const file = join(dir, 'openapi.json');
     await writeFile(file, JSON.stringify(doc));
-    const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' };
-    const run = await promisify(execFile)(process.execPath, [REDOCLY, 'lint', '--extends', 'recommended', '--format', 'json', '--max-problems', '1000', file], { cwd: dir, env, timeout: 60_000 }).catch(
-      (error: { stdout?: string; stderr?: string; code?: number }) => {
-        // Exit code 1 means "problems found": the JSON report is still on stdout.
-        if (error.stdout) return { stdout: error.stdout, stderr: error.stderr ?? '' };
-        throw error;
-      },
-    );
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      NO_COLOR: '1',
+      REDOCLY_TELEMETRY: 'off',
+      REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+      REDOCLY_SUPPRESS_NOTIFICATIONS: 'true',
+    };
+    const run = await promisify(execFile)(process.execPath, [REDOCLY, 'lint', '--extends', 'recommended', '--format', 'json', '--max-problems', '1000', file], {
+      cwd: dir,
+      env,
+      timeout: 60_000,
+    }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
+      // Exit code 1 means "problems found": the JSON report is still on stdout.
+      if (error.stdout) return { stdout: error.stdout, stderr: error.stderr ?? '' };
+      throw error;
+    });
     return JSON.parse(run.stdout);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -123,7 +132,8 @@ describe('OpenAPI document (e2e)', () => {
         expect({ route, status, schema: media?.schema }).toEqual({ route, status, schema: { $ref: '#/components/schemas/ErrorBody' } });
         const examples = Object.entries(media?.examples ?? {});
         expect(examples.length).toBeGreaterThan(0);
-        for (const [code, example] of examples) expect({ route, status, code, example: example.value }).toMatchObject({ route, status, code, example: { statusCode: Number(status), code } });
+        for (const [code, example] of examples)
+          expect({ route, status, code, example: example.value }).toMatchObject({ route, status, code, example: { statusCode: Number(status), code } });
       }
     }
   });
@@ -132,13 +142,17 @@ describe('OpenAPI document (e2e)', () => {
     const { ErrorBody, FieldViolationDto } = doc.components.schemas;
     expect(ErrorBody.required).toEqual(['statusCode', 'code', 'message']);
     expect(ErrorBody.properties.details).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/FieldViolationDto' } });
-    expect(FieldViolationDto).toMatchObject({ required: ['field', 'messages'], properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } } });
+    expect(FieldViolationDto).toMatchObject({
+      required: ['field', 'messages'],
+      properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } },
+    });
   });
 
   it('has a license, a server and a tag description for every tag used', () => {
     expect(doc.info.license).toMatchObject({ name: expect.stringContaining('UNLICENSED') });
     expect((doc as unknown as { servers: unknown[] }).servers).toEqual([expect.objectContaining({ url: '/' })]);
     const tags = new Map(((doc as unknown as { tags: { name: string; description: string }[] }).tags ?? []).map((t) => [t.name, t.description]));
-    for (const { operation } of operationsOf(doc)) for (const tag of (operation as unknown as { tags: string[] }).tags) expect(tags.get(tag)).toEqual(expect.any(String));
+    for (const { operation } of operationsOf(doc))
+      for (const tag of (operation as unknown as { tags: string[] }).tags) expect(tags.get(tag)).toEqual(expect.any(String));
   });
 });

@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { PhoneNumber } from '@app/domain';
 import { BAD_DATE_TIMES, futureDateTime, instantOf, invalidValue, type SchemaArbitraries, validValue } from '@test/support/openapi-arbitrary.js';
-import { documentedAnswer, documentValidator, fetchDocument, type OpenApiDocument, type OpenApiOperation, operationsOf, type SchemaObject } from '@test/support/openapi.js';
+import {
+  documentedAnswer,
+  documentValidator,
+  fetchDocument,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  operationsOf,
+  type SchemaObject,
+} from '@test/support/openapi.js';
 import { API_KEY, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 /**
@@ -45,7 +53,10 @@ class FuzzCase {
 
   [fc.toStringMethod](): string {
     const headers = Object.entries(this.headers).map(([k, v]) => `${k}: ${v.length > 80 ? `${v.slice(0, 40)}… (${v.length} chars)` : v}`);
-    const body = this.body === undefined ? '' : ` body (${this.body.length} bytes): ${JSON.stringify(this.body.subarray(0, 300).toString('latin1'))}${this.body.length > 300 ? '…' : ''}`;
+    const body =
+      this.body === undefined
+        ? ''
+        : ` body (${this.body.length} bytes): ${JSON.stringify(this.body.subarray(0, 300).toString('latin1'))}${this.body.length > 300 ? '…' : ''}`;
     return `[${this.kind}, expect ${this.expect}] ${this.method.toUpperCase()} ${this.path} {${headers.join('; ')}}${body}`;
   }
 }
@@ -121,7 +132,9 @@ const FORGED_CURSORS = [
 
 /** A path segment, percent-encoded from its UTF-8 bytes (a lone surrogate becomes U+FFFD, as on the wire). */
 function encodeSegment(value: string): string {
-  return [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(value, 'utf8')]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 }
 
 /**
@@ -167,7 +180,9 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
       const req = httpRequest({ host: '127.0.0.1', port, method: c.method.toUpperCase(), path: c.path, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       });
       req.setTimeout(5_000, () => req.destroy(new Error('no answer in 5 s')));
@@ -202,7 +217,8 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     if (!documented.ok) fail(documented.why);
     if (answer.status >= 400) {
       const error = body as { statusCode?: unknown; code?: unknown; message?: unknown };
-      if (!isJson || error.statusCode !== answer.status || typeof error.code !== 'string' || typeof error.message !== 'string') fail('an error without the error body { statusCode, code, message }');
+      if (!isJson || error.statusCode !== answer.status || typeof error.code !== 'string' || typeof error.message !== 'string')
+        fail('an error without the error body { statusCode, code, message }');
     }
     const batch = op.path === '/api/v1/messages/batch';
     switch (c.expect) {
@@ -228,11 +244,18 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
   }
 
   /** Request bytes for parts; `rawPath` replaces the path as it is (for malformed encodings). */
-  function toCase(op: Operation, kind: string, expect: Expectation, parts: Parts, change: { rawPath?: string; rawQuery?: string; body?: Buffer; headers?: Record<string, string | undefined> } = {}): FuzzCase {
+  function toCase(
+    op: Operation,
+    kind: string,
+    expect: Expectation,
+    parts: Parts,
+    change: { rawPath?: string; rawQuery?: string; body?: Buffer; headers?: Record<string, string | undefined> } = {},
+  ): FuzzCase {
     let path = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeSegment(parts.pathParams[name] ?? ''));
     if (change.rawPath !== undefined) path = change.rawPath;
     const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(parts.query)) if (value !== undefined) search.append(name, typeof value === 'string' ? value : JSON.stringify(value));
+    for (const [name, value] of Object.entries(parts.query))
+      if (value !== undefined) search.append(name, typeof value === 'string' ? value : JSON.stringify(value));
     const query = change.rawQuery ?? search.toString();
     if (query) path += `?${query}`;
     const headers: Record<string, string> = { ...parts.headers };
@@ -277,7 +300,9 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
       return validValue(ctx, p.schema ?? {}, p.name);
     };
     const record = (params: { name: string; required?: boolean; schema?: SchemaObject }[]) =>
-      fc.record(Object.fromEntries(params.map((p) => [p.name, param(p)])), { requiredKeys: params.filter((p) => p.required).map((p) => p.name) }) as fc.Arbitrary<Record<string, unknown>>;
+      fc.record(Object.fromEntries(params.map((p) => [p.name, param(p)])), {
+        requiredKeys: params.filter((p) => p.required).map((p) => p.name),
+      }) as fc.Arbitrary<Record<string, unknown>>;
     return fc
       .record({
         pathParams: record(op.pathParams) as fc.Arbitrary<Record<string, string>>,
@@ -289,7 +314,11 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
       .map(({ pathParams, query, headers, body }) => ({
         pathParams,
         query,
-        headers: Object.fromEntries(Object.entries(headers).filter(([, on]) => on).map(([name]) => [name, `fuzz-${SEED}-${(keyCounter += 1)}`])),
+        headers: Object.fromEntries(
+          Object.entries(headers)
+            .filter(([, on]) => on)
+            .map(([name]) => [name, `fuzz-${SEED}-${(keyCounter += 1)}`]),
+        ),
         body: body === undefined ? undefined : JSON.parse(JSON.stringify(repair(op, body))),
       }));
   }
@@ -307,8 +336,20 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     const anyBody = fc.oneof(fc.constant(undefined), ...bodyMutations.map((m) => m.map((x) => x.body)));
     if (op.secured) {
       // No key, or a wrong one, whatever the rest of the request: 401, before any body is read.
-      const key = fc.oneof(fc.constant(undefined), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).filter((k) => k !== API_KEY && !/[\r\n]/.test(k)));
-      families.push(fc.tuple(base, key, anyBody).map(([parts, k, body]) => toCase(op, 'no or a wrong key', 401, parts, { headers: { 'x-ins-auth-key': k, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ?? undefined })));
+      const key = fc.oneof(
+        fc.constant(undefined),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).filter((k) => k !== API_KEY && !/[\r\n]/.test(k)),
+      );
+      families.push(
+        fc
+          .tuple(base, key, anyBody)
+          .map(([parts, k, body]) =>
+            toCase(op, 'no or a wrong key', 401, parts, {
+              headers: { 'x-ins-auth-key': k, ...(body ? { 'content-type': 'application/json' } : {}) },
+              body: body ?? undefined,
+            }),
+          ),
+      );
     }
     // Request line and headers over 16 KB: 431 on any route.
     const padding = fc.oneof(
@@ -318,9 +359,19 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     families.push(fc.tuple(base, padding).map(([parts, headers]) => toCase(op, 'huge head', 431, parts, { headers })));
     if (op.pathParams.length > 0) {
       families.push(
-        fc.tuple(base, fc.constantFrom('%zz', '%', '%E0%A4%A', '%FF', '%C0%AF', '%ED%A0%80', 'a%2')).map(([parts, bad]) => toCase(op, 'malformed path', 400, parts, { rawPath: op.path.replace('{id}', bad) })),
         fc
-          .tuple(base, fc.oneof(fc.uuid(), fc.constantFrom(...(op.method === 'post' ? sentIds : ['not-a-uuid'])), fc.constantFrom('not-a-uuid', 'null', '0', '-1', ' ', '..'), fc.constantFrom(...ODD_STRINGS)))
+          .tuple(base, fc.constantFrom('%zz', '%', '%E0%A4%A', '%FF', '%C0%AF', '%ED%A0%80', 'a%2'))
+          .map(([parts, bad]) => toCase(op, 'malformed path', 400, parts, { rawPath: op.path.replace('{id}', bad) })),
+        fc
+          .tuple(
+            base,
+            fc.oneof(
+              fc.uuid(),
+              fc.constantFrom(...(op.method === 'post' ? sentIds : ['not-a-uuid'])),
+              fc.constantFrom('not-a-uuid', 'null', '0', '-1', ' ', '..'),
+              fc.constantFrom(...ODD_STRINGS),
+            ),
+          )
           .map(([parts, id]) => toCase(op, 'unknown or wrong id', 'client-error', { ...parts, pathParams: { ...parts.pathParams, id } })),
       );
     }
@@ -335,16 +386,25 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
                 .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
                 .filter((v) => !acceptedInQuery(schema, v))
             : undefined;
-      if (bad) families.push(fc.tuple(base, bad).map(([parts, value]) => toCase(op, `bad ${p.name}`, 400, { ...parts, query: { ...parts.query, [p.name]: value } })));
-      families.push(fc.tuple(base, fc.constantFrom('%zz', '%FF%FE', '', '%00', '1&limit=2')).map(([parts, raw]) => toCase(op, `raw ${p.name}`, 'client-error', parts, { rawQuery: `${p.name}=${raw}&${p.name}=${raw}x` })));
+      if (bad)
+        families.push(fc.tuple(base, bad).map(([parts, value]) => toCase(op, `bad ${p.name}`, 400, { ...parts, query: { ...parts.query, [p.name]: value } })));
+      families.push(
+        fc
+          .tuple(base, fc.constantFrom('%zz', '%FF%FE', '', '%00', '1&limit=2'))
+          .map(([parts, raw]) => toCase(op, `raw ${p.name}`, 'client-error', parts, { rawQuery: `${p.name}=${raw}&${p.name}=${raw}x` })),
+      );
     }
     for (const p of op.headerParams) {
       const pattern = new RegExp(p.schema?.pattern ?? '$^');
       const sendable = (v: unknown): v is string => typeof v === 'string' && /^[\t\x20-\x7e\x80-\xff]*$/.test(v) && v.trim() === v && !pattern.test(v);
       const bad = fc.oneof(invalidValue(ctx, p.schema ?? {}), fc.constantFrom('has space', 'tab\there', 'é', 'x'.repeat(256), '')).filter(sendable);
-      families.push(fc.tuple(base, bad).map(([parts, value]) => toCase(op, `bad ${p.name}`, 400, { ...parts, headers: { ...parts.headers, [p.name]: value } })));
+      families.push(
+        fc.tuple(base, bad).map(([parts, value]) => toCase(op, `bad ${p.name}`, 400, { ...parts, headers: { ...parts.headers, [p.name]: value } })),
+      );
     }
-    families.push(...bodyMutations.map((m) => fc.tuple(base, m).map(([parts, x]) => toCase(op, x.kind, x.expect, parts, { body: x.body, headers: x.headers }))));
+    families.push(
+      ...bodyMutations.map((m) => fc.tuple(base, m).map(([parts, x]) => toCase(op, x.kind, x.expect, parts, { body: x.body, headers: x.headers }))),
+    );
     return fc.oneof(...families);
   }
 
@@ -355,19 +415,56 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     const valid = validValue(ctx, op.bodySchema as SchemaObject).map((b) => repair(op, b));
     const deep = (depth: number, open: string, close: string, inner = '') => `${open.repeat(depth)}${inner}${close.repeat(depth)}`;
     return [
-      invalidValue(ctx, op.bodySchema as SchemaObject).map((b) => ({ kind: 'schema-invalid body', expect: 'client-error' as Expectation, body: bytes(JSON.stringify(b)), headers: json })),
+      invalidValue(ctx, op.bodySchema as SchemaObject).map((b) => ({
+        kind: 'schema-invalid body',
+        expect: 'client-error' as Expectation,
+        body: bytes(JSON.stringify(b)),
+        headers: json,
+      })),
       fc
-        .constantFrom('', 'null', '"text"', '42', 'true', '[]', '[{}]', '{', '{"a":}', '{"a":1,}', "{'a':1}", 'NaN', '{"a":1}{"b":2}', '\ufeff{}', '{"a":"\\ud800"', '{"\\u0000":1}')
+        .constantFrom(
+          '',
+          'null',
+          '"text"',
+          '42',
+          'true',
+          '[]',
+          '[{}]',
+          '{',
+          '{"a":}',
+          '{"a":1,}',
+          "{'a':1}",
+          'NaN',
+          '{"a":1}{"b":2}',
+          '\ufeff{}',
+          '{"a":"\\ud800"',
+          '{"\\u0000":1}',
+        )
         .map((text) => ({ kind: 'not a JSON object', expect: 'client-error' as Expectation, body: bytes(text), headers: json })),
       fc
         .tuple(fc.integer({ min: 33, max: 20_000 }), fc.constantFrom(['[', ']', ''], ['{"a":', '}', '1'], ['[{"a":', '}]', '0']))
-        .map(([depth, [open, close, inner]]) => ({ kind: `nested ${depth} deep`, expect: 'client-error' as Expectation, body: bytes(deep(depth, open, close, inner)), headers: json })),
+        .map(([depth, [open, close, inner]]) => ({
+          kind: `nested ${depth} deep`,
+          expect: 'client-error' as Expectation,
+          body: bytes(deep(depth, open, close, inner)),
+          headers: json,
+        })),
       fc
         .integer({ min: 20_001, max: 40_000 })
-        .map((count) => ({ kind: `${count} keys`, expect: 'client-error' as Expectation, body: bytes(`{${Array.from({ length: count }, (_, i) => `"k${i}":${i}`).join(',')}}`), headers: json })),
+        .map((count) => ({
+          kind: `${count} keys`,
+          expect: 'client-error' as Expectation,
+          body: bytes(`{${Array.from({ length: count }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+          headers: json,
+        })),
       fc
         .tuple(valid, fc.integer({ min: 2_600_000, max: 3_000_000 }))
-        .map(([b, size]) => ({ kind: `${size} bytes`, expect: 'client-error' as Expectation, body: bytes(JSON.stringify({ ...(b as object), padding: 'x'.repeat(size) })), headers: json })),
+        .map(([b, size]) => ({
+          kind: `${size} bytes`,
+          expect: 'client-error' as Expectation,
+          body: bytes(JSON.stringify({ ...(b as object), padding: 'x'.repeat(size) })),
+          headers: json,
+        })),
       fc
         .tuple(
           valid,
@@ -388,7 +485,12 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
             { 'content-type': 'application/json', 'content-encoding': 'deflate, gzip' },
           ),
         )
-        .map(([b, headers]) => ({ kind: 'odd content type or encoding', expect: 'client-error' as Expectation, body: bytes(JSON.stringify(b)), headers: headers as Record<string, string> })),
+        .map(([b, headers]) => ({
+          kind: 'odd content type or encoding',
+          expect: 'client-error' as Expectation,
+          body: bytes(JSON.stringify(b)),
+          headers: headers as Record<string, string>,
+        })),
     ];
   }
 
@@ -398,23 +500,43 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     const families: fc.Arbitrary<FuzzCase>[] = [];
     if (op.bodySchema) {
       const strings = fc.oneof(fc.constantFrom(...ODD_STRINGS), fc.string({ unit: 'binary', maxLength: 30 }), futureDateTime());
-      const edgeDates = fc.constantFrom('0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999999Z', '9999-12-31T23:59:59+00:00', '1970-01-01T00:00:00-00:00', '2026-11-22t10:00:00z', '2000-02-29T12:00:00+23:59', '0001-01-01T23:59:59+23:59');
+      const edgeDates = fc.constantFrom(
+        '0001-01-01T00:00:00Z',
+        '9999-12-31T23:59:59.999999999Z',
+        '9999-12-31T23:59:59+00:00',
+        '1970-01-01T00:00:00-00:00',
+        '2026-11-22t10:00:00z',
+        '2000-02-29T12:00:00+23:59',
+        '0001-01-01T23:59:59+23:59',
+      );
       // Every string of the body, one at a time, replaced by an odd one.
       families.push(
         fc.tuple(base, fc.nat(), fc.oneof(strings, edgeDates)).map(([parts, at, odd]) => {
           let seen = 0;
-          const body = JSON.parse(JSON.stringify(parts.body), (_key, value) => (typeof value === 'string' && seen++ === at % Math.max(1, countStrings(parts.body)) ? odd : value));
+          const body = JSON.parse(JSON.stringify(parts.body), (_key, value) =>
+            typeof value === 'string' && seen++ === at % Math.max(1, countStrings(parts.body)) ? odd : value,
+          );
           return toCase(op, 'odd string', 'documented', { ...parts, body });
         }),
       );
       // Bytes that are not UTF-8 inside a string; a valid body, gzipped.
       families.push(
-        fc.tuple(base, fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82]))).map(([parts, raw]) => {
-          const text = Buffer.from(JSON.stringify(parts.body), 'utf8');
-          const at = text.indexOf('"', text.indexOf(':') + 1) + 1;
-          return toCase(op, 'non-UTF-8 bytes', 'documented', parts, { body: Buffer.concat([text.subarray(0, at), raw, text.subarray(at)]), headers: { 'content-type': 'application/json' } });
-        }),
-        base.map((parts) => toCase(op, 'gzip body', 'success', parts, { body: gzipSync(JSON.stringify(parts.body)), headers: { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' } })),
+        fc
+          .tuple(base, fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe2, 0x82])))
+          .map(([parts, raw]) => {
+            const text = Buffer.from(JSON.stringify(parts.body), 'utf8');
+            const at = text.indexOf('"', text.indexOf(':') + 1) + 1;
+            return toCase(op, 'non-UTF-8 bytes', 'documented', parts, {
+              body: Buffer.concat([text.subarray(0, at), raw, text.subarray(at)]),
+              headers: { 'content-type': 'application/json' },
+            });
+          }),
+        base.map((parts) =>
+          toCase(op, 'gzip body', 'success', parts, {
+            body: gzipSync(JSON.stringify(parts.body)),
+            headers: { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' },
+          }),
+        ),
       );
     } else {
       // A route that takes no body ignores one, whatever it is.
@@ -426,9 +548,18 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
         { body: 'garbage', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
         { body: '{}', headers: { 'content-type': 'application/json; charset=utf-16' } },
       );
-      families.push(fc.tuple(base, junk).map(([parts, j]) => toCase(op, 'body where none is taken', 'success', parts, { body: Buffer.from(j.body), headers: j.headers })));
+      families.push(
+        fc.tuple(base, junk).map(([parts, j]) => toCase(op, 'body where none is taken', 'success', parts, { body: Buffer.from(j.body), headers: j.headers })),
+      );
     }
-    families.push(fc.tuple(base, fc.constantFrom(...ODD_STRINGS).filter((s) => /^[\t\x20-\x7e]*$/.test(s))).map(([parts, s]) => toCase(op, 'odd header', 'documented', parts, { headers: { 'x-odd': s, 'accept-charset': s } })));
+    families.push(
+      fc
+        .tuple(
+          base,
+          fc.constantFrom(...ODD_STRINGS).filter((s) => /^[\t\x20-\x7e]*$/.test(s)),
+        )
+        .map(([parts, s]) => toCase(op, 'odd header', 'documented', parts, { headers: { 'x-odd': s, 'accept-charset': s } })),
+    );
     return fc.oneof(...families);
   }
 
@@ -487,12 +618,17 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
 
     // The data the fuzz must leave as it is: pending messages due far in the future, and sent ones.
     const create = async (body: object) => (await stack.api('post', '/api/v1/messages').send(body).expect(201)).body.id as string;
-    sentIds = [await create({ phoneNumber: '+905550000001', content: 'sent 1' }), await create({ phoneNumber: '+905550000002', content: 'sent 2' }), await create({ phoneNumber: '+905550000003', content: 'sent 3' })];
+    sentIds = [
+      await create({ phoneNumber: '+905550000001', content: 'sent 1' }),
+      await create({ phoneNumber: '+905550000002', content: 'sent 2' }),
+      await create({ phoneNumber: '+905550000003', content: 'sent 3' }),
+    ];
     await stack.api('post', '/api/v1/scheduler/start').expect(200);
     for (const id of sentIds) await waitFor(`message ${id} sent`, async () => (await stack.row(id)).status === 'sent');
     await stack.api('post', '/api/v1/scheduler/stop').expect(200);
     pendingIds = [];
-    for (let i = 0; i < 4; i += 1) pendingIds.push(await create({ phoneNumber: `+90555000001${i}`, content: `pending ${i} ğ😀`, sendAfter: '2999-01-01T00:00:00Z' }));
+    for (let i = 0; i < 4; i += 1)
+      pendingIds.push(await create({ phoneNumber: `+90555000001${i}`, content: `pending ${i} ğ😀`, sendAfter: '2999-01-01T00:00:00Z' }));
     seededIds = [...sentIds, ...pendingIds];
     seededRows = JSON.stringify((await stack.db.sql.query('SELECT * FROM messages ORDER BY seq')).rows);
     cursors['/api/v1/messages'] = [(await stack.api('get', '/api/v1/messages?limit=2').expect(200)).body.nextCursor];
@@ -510,7 +646,8 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     const validate = documentValidator(doc);
     for (const op of operations.filter((o) => o.bodySchema)) {
       const schema = op.bodySchema as SchemaObject;
-      for (const body of fc.sample(validValue(ctx, schema), { seed: SEED, numRuns: 50 })) expect({ op: op.path, body, ...validate(schema, body) }).toEqual({ op: op.path, body, valid: true, errors: '' });
+      for (const body of fc.sample(validValue(ctx, schema), { seed: SEED, numRuns: 50 }))
+        expect({ op: op.path, body, ...validate(schema, body) }).toEqual({ op: op.path, body, valid: true, errors: '' });
       // Refused by the schema, or holding a date-time the schema's description refuses (a year past 9999 once the offset is applied...).
       const wordsRefuse = (body: unknown) => BAD_DATE_TIMES.some((d) => JSON.stringify(body).includes(JSON.stringify(d)));
       for (const body of fc.sample(invalidValue(ctx, schema), { seed: SEED, numRuns: 50 })) {

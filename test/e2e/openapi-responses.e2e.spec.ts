@@ -42,19 +42,33 @@ describe('answers match the OpenAPI document (e2e)', () => {
   it('message routes: create, batch, get, lists, stats, replay one and many, with their errors', async () => {
     const created = await checked(api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'Merhaba 😀', sendAfter: null }), 201);
     const sent = created.body.id as string;
-    const replayed = await checked(api('post', '/api/v1/messages').set('Idempotency-Key', 'contract-1').send({ phoneNumber: '+905551111112', content: 'once' }), 201);
-    const again = await checked(api('post', '/api/v1/messages').set('Idempotency-Key', 'contract-1').send({ phoneNumber: '+905551111112', content: 'once' }), 201);
+    const replayed = await checked(
+      api('post', '/api/v1/messages').set('Idempotency-Key', 'contract-1').send({ phoneNumber: '+905551111112', content: 'once' }),
+      201,
+    );
+    const again = await checked(
+      api('post', '/api/v1/messages').set('Idempotency-Key', 'contract-1').send({ phoneNumber: '+905551111112', content: 'once' }),
+      201,
+    );
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(replayed.body.id);
     await checked(api('post', '/api/v1/messages').set('Idempotency-Key', 'contract-1').send({ phoneNumber: '+905551111112', content: 'twice' }), 422);
     await checked(api('post', '/api/v1/messages').set('Idempotency-Key', 'has spaces in it').send({ phoneNumber: '+905551111112', content: 'x' }), 400);
 
     const batch = await checked(
-      api('post', '/api/v1/messages/batch').send({ messages: [{ phoneNumber: '+905551111113', content: 'one', expiresAt: '2999-01-01T00:00:00+03:00' }, { phoneNumber: 5, content: 'two' }] }),
+      api('post', '/api/v1/messages/batch').send({
+        messages: [
+          { phoneNumber: '+905551111113', content: 'one', expiresAt: '2999-01-01T00:00:00+03:00' },
+          { phoneNumber: 5, content: 'two' },
+        ],
+      }),
       201,
     );
     expect(batch.body).toMatchObject({ created: 1, failed: 1 });
-    await checked(api('post', '/api/v1/messages/batch?atomic=true').send({ messages: [{ phoneNumber: '+905551111113', content: 'one' }, { content: 'two' }] }), 400);
+    await checked(
+      api('post', '/api/v1/messages/batch?atomic=true').send({ messages: [{ phoneNumber: '+905551111113', content: 'one' }, { content: 'two' }] }),
+      400,
+    );
     await checked(api('post', '/api/v1/messages/batch?atomic=maybe').send({ messages: [{ phoneNumber: '+905551111113', content: 'one' }] }), 400);
     await checked(api('post', '/api/v1/messages/batch').send({ messages: [] }), 400);
 
@@ -62,7 +76,12 @@ describe('answers match the OpenAPI document (e2e)', () => {
     await checked(api('post', '/api/v1/messages').send({ phoneNumber: '05551111111', content: 'ğ'.repeat(161), extra: 1 }), 400);
     await checked(api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'hi', sendAfter: '2026-W47-1' }), 400);
     await checked(api('post', '/api/v1/messages').set('Content-Type', 'application/json').send('{"phoneNumber": '), 400);
-    await checked(api('post', '/api/v1/messages').set('Content-Type', 'application/json').send(`${'['.repeat(5_000)}${']'.repeat(5_000)}`), 400);
+    await checked(
+      api('post', '/api/v1/messages')
+        .set('Content-Type', 'application/json')
+        .send(`${'['.repeat(5_000)}${']'.repeat(5_000)}`),
+      400,
+    );
     await checked(api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'x'.repeat(70_000) }), 413);
     await checked(api('post', '/api/v1/messages').set('Content-Type', 'text/plain').send('hello'), 415);
     await checked(api('post', '/api/v1/messages/replay').send({ status: ['failed'], from: '2026-11-23T00:00:00Z', to: '2026-11-22T00:00:00Z' }), 400);
@@ -86,7 +105,11 @@ describe('answers match the OpenAPI document (e2e)', () => {
     await checked(api('post', '/api/v1/messages/replay').send({ status: ['sent'] }), 409);
     await checked(api('post', `/api/v1/messages/${failed}/replay`), 200);
     const details = await checked(api('get', `/api/v1/messages/${failed}`), 200);
-    expect(details.body).toMatchObject({ status: 'pending', attempts: [expect.objectContaining({ outcome: 'rejected' })], replays: [expect.objectContaining({ previousStatus: 'failed' })] });
+    expect(details.body).toMatchObject({
+      status: 'pending',
+      attempts: [expect.objectContaining({ outcome: 'rejected' })],
+      replays: [expect.objectContaining({ previousStatus: 'failed' })],
+    });
     await checked(api('post', '/api/v1/messages/replay').send({ status: ['failed', 'unknown', 'expired'], from: '2026-11-22T00:00:00+03:00' }), 200);
 
     const page = await checked(api('get', '/api/v1/messages?limit=2'), 200);

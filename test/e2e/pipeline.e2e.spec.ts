@@ -39,7 +39,15 @@ describe('batched dispatch pipeline (e2e)', () => {
     expect(keys).toHaveLength(MESSAGES);
     expect(new Set(keys)).toEqual(new Set(ids));
 
-    const { rows } = await stack.db.sql.query<{ id: string; seq: string; sent_at: Date; gateway_message_id: string; attempts: number; latency_ms: number; request_started_at: Date | null }>(
+    const { rows } = await stack.db.sql.query<{
+      id: string;
+      seq: string;
+      sent_at: Date;
+      gateway_message_id: string;
+      attempts: number;
+      latency_ms: number;
+      request_started_at: Date | null;
+    }>(
       `SELECT m.id, m.seq, m.sent_at, m.gateway_message_id, m.request_started_at, count(a.id)::int AS attempts, max(a.latency_ms) AS latency_ms
          FROM messages m LEFT JOIN message_attempts a ON a.message_id = m.id GROUP BY m.id ORDER BY m.seq`,
     );

@@ -32,7 +32,9 @@ describe('priority (e2e)', () => {
     await clock.advance(0);
     await waitFor('the first tick', () => stack.sandbox.received.length === 2);
 
-    const urgent = (await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905559999999', content: 'your code is 481516', priority: 100 }).expect(201)).body;
+    const urgent = (
+      await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905559999999', content: 'your code is 481516', priority: 100 }).expect(201)
+    ).body;
     expect(urgent).toMatchObject({ status: 'pending', priority: 100 });
 
     // Not before the next tick: priority does not change the cadence.
@@ -63,7 +65,9 @@ describe('priority (e2e)', () => {
     };
 
     const low = await checked(await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'sale', priority: -50 }).expect(201));
-    const plain = await checked(await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111112', content: 'hello', priority: null }).expect(201));
+    const plain = await checked(
+      await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111112', content: 'hello', priority: null }).expect(201),
+    );
     const batch = await checked(
       await stack
         .api('post', '/api/v1/messages/batch')
@@ -91,12 +95,20 @@ describe('priority (e2e)', () => {
     expect(urgentOnly.items.map((m: { id: string }) => m.id)).toEqual([code2]);
     const rest = await checked(await stack.api('get', `/api/v1/messages?priority=100&limit=1&cursor=${urgentOnly.nextCursor}`).expect(200));
     expect(rest).toMatchObject({ items: [{ id: code1, priority: 100 }], nextCursor: null });
-    expect((await checked(await stack.api('get', '/api/v1/messages?priority=-50&status=pending').expect(200))).items.map((m: { id: string }) => m.id)).toEqual([low.id]);
-    expect((await checked(await stack.api('get', '/api/v1/messages?priority=0').expect(200))).items.map((m: { id: string }) => m.id)).toEqual([receipt, plain.id]);
+    expect((await checked(await stack.api('get', '/api/v1/messages?priority=-50&status=pending').expect(200))).items.map((m: { id: string }) => m.id)).toEqual([
+      low.id,
+    ]);
+    expect((await checked(await stack.api('get', '/api/v1/messages?priority=0').expect(200))).items.map((m: { id: string }) => m.id)).toEqual([
+      receipt,
+      plain.id,
+    ]);
     for (const bad of ['101', '-101', '1.5', 'high']) {
       const res = await stack.api('get', `/api/v1/messages?priority=${bad}`).expect(400);
       expectResponseToMatchDocument(doc, res);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }],
+      });
     }
 
     await waitFor('the stats to count them', async () => (await stack.api('get', '/api/v1/messages/stats').expect(200)).body.total === 5);
@@ -113,7 +125,13 @@ describe('priority (e2e)', () => {
     await stack.api('post', '/api/v1/scheduler/stop').expect(200);
     expect(stack.sandbox.received.map((r) => r.content)).toEqual(['code 1', 'code 2', 'hello', 'receipt', 'sale']);
     const sent = await checked(await stack.api('get', '/api/v1/messages/sent?limit=100').expect(200));
-    expect(Object.fromEntries(sent.items.map((m: { content: string; priority: number }) => [m.content, m.priority]))).toEqual({ 'code 1': 100, 'code 2': 100, hello: 0, receipt: 0, sale: -50 });
+    expect(Object.fromEntries(sent.items.map((m: { content: string; priority: number }) => [m.content, m.priority]))).toEqual({
+      'code 1': 100,
+      'code 2': 100,
+      hello: 0,
+      receipt: 0,
+      sale: -50,
+    });
     await waitFor('no pending left in the stats', async () => (await stack.api('get', '/api/v1/messages/stats').expect(200)).body.byPriority.length === 0);
   });
 });

@@ -35,7 +35,10 @@ async function sendMessages(stack: Stack, count: number, redis?: Redis): Promise
 }
 
 /** Every item of a walk over GET /api/v1/messages/cached, checking each page on the way. */
-async function walkCached(check: (path: string) => Promise<Response>, limit: number): Promise<{ id: string; messageId: string; sentAt: string; cachedAt: string | null }[]> {
+async function walkCached(
+  check: (path: string) => Promise<Response>,
+  limit: number,
+): Promise<{ id: string; messageId: string; sentAt: string; cachedAt: string | null }[]> {
   const items = [];
   let cursor: string | null = null;
   for (let page = 0; page < 10_000; page += 1) {

@@ -48,7 +48,12 @@ describe('database connections cut mid-tick (fault)', () => {
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          readiness.push(await sut.ready().then((r) => r.status, () => 0));
+          readiness.push(
+            await sut.ready().then(
+              (r) => r.status,
+              () => 0,
+            ),
+          );
           await sleep(30);
         }
       })();
@@ -98,7 +103,11 @@ describe('database connections cut mid-tick (fault)', () => {
       expect(rows.filter((r) => r.status !== 'sent' && r.status !== 'unknown')).toEqual([]);
       for (const row of sent) {
         const requests = byKey.get(row.id) ?? [];
-        expect({ id: row.id, requests: requests.length, messageId: row.gateway_message_id }).toEqual({ id: row.id, requests: 1, messageId: requests[0]?.messageId });
+        expect({ id: row.id, requests: requests.length, messageId: row.gateway_message_id }).toEqual({
+          id: row.id,
+          requests: 1,
+          messageId: requests[0]?.messageId,
+        });
       }
       for (const row of unknown) expect((byKey.get(row.id) ?? []).length).toBeLessThanOrEqual(1);
       expect(readiness.filter((s) => s === 200).length).toBeGreaterThan(0);

@@ -54,7 +54,10 @@ describe('SIGTERM during a slow send (fault)', () => {
     // Readiness while it drains (until it no longer answers).
     const readiness: number[] = [];
     while (leader.isRunning && Date.now() - termAt < 2 * GATEWAY_LATENCY_MS) {
-      const status = await leader.ready(500).then((r) => r.status, () => 0);
+      const status = await leader.ready(500).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 0) break;
       readiness.push(status);
       await sleep(20);
@@ -67,7 +70,10 @@ describe('SIGTERM during a slow send (fault)', () => {
       () => (takeoverMs = Date.now() - exitedAt),
       () => undefined,
     );
-    const { rows } = await db.sql.query<{ at: Date }>(`SELECT min(at) AS at FROM message_attempts a JOIN messages m ON m.id = a.message_id WHERE m.claimed_by = $1`, [other.instanceId]);
+    const { rows } = await db.sql.query<{ at: Date }>(
+      `SELECT min(at) AS at FROM message_attempts a JOIN messages m ON m.id = a.message_id WHERE m.claimed_by = $1`,
+      [other.instanceId],
+    );
     otherFirstSendMs = rows[0]?.at ? rows[0].at.getTime() - termAt : null;
     scenarioFailed = false;
   }, 45_000);
@@ -81,7 +87,12 @@ describe('SIGTERM during a slow send (fault)', () => {
   it('turns readiness to 503 while draining, exits with code 0, and another replica leads within two intervals', () => {
     console.log(
       `graceful shutdown test: readiness while draining ${JSON.stringify(readinessWhileDraining)}, exit ${JSON.stringify(exit)} ${exitMs} ms after SIGTERM, takeover ${takeoverMs} ms after exit (first attempt recorded by ${other?.instanceId} ${otherFirstSendMs} ms after SIGTERM)\n` +
-        `----- output of ${leader.instanceId} -----\n${leader.output().split('\n').filter((l) => !/^\[stderr\] +at |HttpError/.test(l)).slice(-15).join('\n')}`,
+        `----- output of ${leader.instanceId} -----\n${leader
+          .output()
+          .split('\n')
+          .filter((l) => !/^\[stderr\] +at |HttpError/.test(l))
+          .slice(-15)
+          .join('\n')}`,
     );
     expect(readinessWhileDraining).toContain(503);
     expect(exit).toEqual({ code: 0, signal: null });

@@ -24,9 +24,7 @@ describe('POST /api/v1/messages with one Idempotency-Key (fault)', () => {
       const key = 'fault-idempotency-key-0001';
       const body = { phoneNumber: '+905551111111', content: 'only once' };
 
-      const answers: HttpAnswer[] = await Promise.all(
-        Array.from({ length: 20 }, () => sut.api('POST', '/api/v1/messages', body, { 'Idempotency-Key': key })),
-      );
+      const answers: HttpAnswer[] = await Promise.all(Array.from({ length: 20 }, () => sut.api('POST', '/api/v1/messages', body, { 'Idempotency-Key': key })));
 
       expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
       const ids = new Set(answers.map((a) => a.body.id));

@@ -46,7 +46,11 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
       );
       const dbName = new URL(db.url).pathname.slice(1);
       const dispatcherSessions = async () =>
-        (await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'message-dispatcher'`, [dbName])).rows[0].n;
+        (
+          await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'message-dispatcher'`, [
+            dbName,
+          ])
+        ).rows[0].n;
       const rows = async () => (await db.sql.query<Row>('SELECT id, status, claimed_by, request_started_at, attempt_count FROM messages ORDER BY seq')).rows;
 
       const neverAttempted = new Set<string>();
@@ -101,7 +105,12 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
       expect(requeuedThenSent.length).toBeGreaterThan(0);
       for (const id of requeuedThenSent) {
         const row = final.find((r) => r.id === id) as Row;
-        expect({ id, status: row.status, attempts: row.attempt_count, requests: (byKey.get(id) ?? []).length }).toEqual({ id, status: 'sent', attempts: 1, requests: 1 });
+        expect({ id, status: row.status, attempts: row.attempt_count, requests: (byKey.get(id) ?? []).length }).toEqual({
+          id,
+          status: 'sent',
+          attempts: 1,
+          requests: 1,
+        });
       }
     }),
     90_000,

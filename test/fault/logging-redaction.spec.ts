@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@test/support/database.js';
-import { API_KEY, cleanUpFaults, DispatcherProcess, http, phones, type Sandbox, startSandbox, waitFor, WEBHOOK_KEY } from '@test/fault/support/dispatcher-process.js';
+import {
+  API_KEY,
+  cleanUpFaults,
+  DispatcherProcess,
+  http,
+  phones,
+  type Sandbox,
+  startSandbox,
+  waitFor,
+  WEBHOOK_KEY,
+} from '@test/fault/support/dispatcher-process.js';
 
 const RUN = randomUUID().slice(0, 8);
 const WRONG_KEYS = [`wrong-api-key-${RUN}-one`, `wrong-api-key-${RUN}-two`];
@@ -112,7 +122,12 @@ describe('logging: JSON lines, correlation ids, nothing secret (fault)', () => {
   it('writes every stdout line as JSON with level, ISO time, service, instanceId and msg, and nothing on stderr', () => {
     console.log(
       `logging fault test: ${stdout.length} stdout lines, ${stderr.length} stderr lines; a sample:\n` +
-        [requestLine(STATS_ID), requestLine(UNAUTHORIZED_ID), records.find((r) => String(r.msg).startsWith('tick')), records.find((r) => !isRequestLine(r) && JSON.stringify(r).includes(failedId))]
+        [
+          requestLine(STATS_ID),
+          requestLine(UNAUTHORIZED_ID),
+          records.find((r) => String(r.msg).startsWith('tick')),
+          records.find((r) => !isRequestLine(r) && JSON.stringify(r).includes(failedId)),
+        ]
           .map((r) => JSON.stringify(r))
           .join('\n'),
     );
@@ -120,17 +135,32 @@ describe('logging: JSON lines, correlation ids, nothing secret (fault)', () => {
     expect(stdout.filter((l) => !isJson(l))).toEqual([]);
     expect(records).toHaveLength(stdout.length);
     for (const r of records) {
-      expect(r).toMatchObject({ level: expect.any(String), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), service: 'message-dispatcher', instanceId: 'fault-logging', msg: expect.any(String) });
+      expect(r).toMatchObject({
+        level: expect.any(String),
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        service: 'message-dispatcher',
+        instanceId: 'fault-logging',
+        msg: expect.any(String),
+      });
     }
     expect(stderr).toEqual([]);
   });
 
-  it('logs one line per request with its correlation id (the caller\'s when sent), also for 401, 400 and 404, and sends it back', () => {
+  it("logs one line per request with its correlation id (the caller's when sent), also for 401, 400 and 404, and sends it back", () => {
     expect(responseIds).toEqual({ stats: STATS_ID, unauthorized: UNAUTHORIZED_ID, badJson: BAD_JSON_ID });
-    expect(requestLine(STATS_ID)).toMatchObject({ level: 'info', req: { method: 'GET', url: '/api/v1/messages/stats' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    expect(requestLine(STATS_ID)).toMatchObject({
+      level: 'info',
+      req: { method: 'GET', url: '/api/v1/messages/stats' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
     expect(requestLine(UNAUTHORIZED_ID)).toMatchObject({ level: 'warn', req: { method: 'GET', url: '/api/v1/messages' }, res: { statusCode: 401 } });
     expect(requestLine(BAD_JSON_ID)).toMatchObject({ level: 'warn', req: { method: 'POST', url: '/api/v1/messages' }, res: { statusCode: 400 } });
-    expect(records.find((r) => isRequestLine(r) && r.req.url === '/api/v1/nowhere')).toMatchObject({ level: 'warn', res: { statusCode: 404 }, reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(records.find((r) => isRequestLine(r) && r.req.url === '/api/v1/nowhere')).toMatchObject({
+      level: 'warn',
+      res: { statusCode: 404 },
+      reqId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     // Probes are logged at debug only.
     const probes = records.filter((r) => isRequestLine(r) && ['/health/live', '/health/ready', '/metrics'].includes(r.req.url));
     expect(new Set(probes.map((r) => r.req.url))).toEqual(new Set(['/health/live', '/health/ready', '/metrics']));
@@ -143,7 +173,17 @@ describe('logging: JSON lines, correlation ids, nothing secret (fault)', () => {
   });
 
   it('never writes an API key (right or wrong), a credential header, the webhook key or message content', () => {
-    const secrets = [API_KEY, ...WRONG_KEYS, BEARER, COOKIE, WEBHOOK_KEY, ...CONTENTS, REFUSED_CONTENT, BAD_JSON_CONTENT, ...CONTENTS.map((c) => JSON.stringify(c).slice(1, -1))];
+    const secrets = [
+      API_KEY,
+      ...WRONG_KEYS,
+      BEARER,
+      COOKIE,
+      WEBHOOK_KEY,
+      ...CONTENTS,
+      REFUSED_CONTENT,
+      BAD_JSON_CONTENT,
+      ...CONTENTS.map((c) => JSON.stringify(c).slice(1, -1)),
+    ];
     const found = secrets.filter((s) => output.includes(s));
     expect(found).toEqual([]);
     // Not even the distinctive part of a content.
@@ -160,7 +200,7 @@ describe('logging: JSON lines, correlation ids, nothing secret (fault)', () => {
     expect(aboutFailed.filter((r) => r.level === 'warn' || r.level === 'error').length).toBeGreaterThanOrEqual(1);
   });
 
-  it('does not tie the scheduler\'s lines to the request that started it', () => {
+  it("does not tie the scheduler's lines to the request that started it", () => {
     expect(requestLine(START_ID)).toMatchObject({ req: { method: 'POST', url: '/api/v1/scheduler/start' }, res: { statusCode: 200 } });
     const schedulerLines = records.filter((r) => r.context === 'DispatchScheduler' || r.context === 'DispatchBatch');
     expect(schedulerLines.length).toBeGreaterThan(0);

@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { TestDatabase } from '@test/support/database.js';
-import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, startThrowawayRedis, waitFor } from '@test/fault/support/dispatcher-process.js';
+import {
+  useFaultDatabase,
+  DispatcherProcess,
+  faultTest,
+  phones,
+  sleep,
+  startSandbox,
+  startThrowawayRedis,
+  waitFor,
+} from '@test/fault/support/dispatcher-process.js';
 
 const ENV = {
   DISPATCH_INTERVAL_MS: '200',
@@ -43,9 +52,18 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
         await db.sql.query('INSERT INTO messages (phone_number, content) VALUES ($1, $2)', [phone, `redis outage ${i}`]);
       }
       const redis = await startThrowawayRedis();
-      const sut = await DispatcherProcess.start({ databaseUrl: db.url, webhookUrl: sandbox.webhookUrl, instanceId: 'fault-redis', env: { ...ENV, REDIS_URL: redis.url } });
+      const sut = await DispatcherProcess.start({
+        databaseUrl: db.url,
+        webhookUrl: sandbox.webhookUrl,
+        instanceId: 'fault-redis',
+        env: { ...ENV, REDIS_URL: redis.url },
+      });
       const sentRows = async () =>
-        (await db.sql.query<{ id: string; gateway_message_id: string; sent_at: Date }>(`SELECT id, gateway_message_id, sent_at FROM messages WHERE status = 'sent' ORDER BY sent_at`)).rows;
+        (
+          await db.sql.query<{ id: string; gateway_message_id: string; sent_at: Date }>(
+            `SELECT id, gateway_message_id, sent_at FROM messages WHERE status = 'sent' ORDER BY sent_at`,
+          )
+        ).rows;
 
       // Up: receipts land.
       const first = await waitFor('a message sent', async () => (await sentRows())[0] ?? null, 10_000, 50);
@@ -59,16 +77,25 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       // Down: still ready (redis degraded), still sending.
       await redis.stop();
       const downAt = new Date();
-      const degraded = await waitFor('readiness to report redis degraded', async () => {
-        const ready = await sut.ready();
-        return ready.body?.details?.redis?.status === 'degraded' ? ready : null;
-      }, 5_000, 50);
+      const degraded = await waitFor(
+        'readiness to report redis degraded',
+        async () => {
+          const ready = await sut.ready();
+          return ready.body?.details?.redis?.status === 'degraded' ? ready : null;
+        },
+        5_000,
+        50,
+      );
       expect(degraded.status).toBe(200);
       const sentWhileDown = (await sentRows()).length;
       for (let i = 0; i < 5; i += 1) {
         await sleep(300);
         const ready = await sut.ready();
-        expect({ status: ready.status, redis: ready.body.details.redis.status, database: ready.body.details.database.status }).toEqual({ status: 200, redis: 'degraded', database: 'up' });
+        expect({ status: ready.status, redis: ready.body.details.redis.status, database: ready.body.details.database.status }).toEqual({
+          status: 200,
+          redis: 'degraded',
+          database: 'up',
+        });
       }
       await waitFor('sending to go on without Redis', async () => (await sentRows()).filter((r) => r.sent_at > downAt).length >= 3, 5_000, 50);
       expect((await sentRows()).length).toBeGreaterThan(sentWhileDown);
@@ -77,10 +104,15 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       await redis.restart();
       await waitFor('readiness to report redis up', async () => (await sut.ready()).body?.details?.redis?.status === 'up', 15_000, 100);
       const upAt = new Date();
-      const after = await waitFor('two messages sent after Redis came back', async () => {
-        const rows = (await sentRows()).filter((r) => r.sent_at > upAt);
-        return rows.length >= 2 ? rows : null;
-      }, 5_000, 50);
+      const after = await waitFor(
+        'two messages sent after Redis came back',
+        async () => {
+          const rows = (await sentRows()).filter((r) => r.sent_at > upAt);
+          return rows.length >= 2 ? rows : null;
+        },
+        5_000,
+        50,
+      );
       for (const row of after) {
         expect(await waitFor(`the receipt of ${row.id}`, () => receipt(redis.url, row.id), 3_000, 50)).toEqual({
           messageId: row.gateway_message_id,
@@ -91,7 +123,9 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
 
       const duplicates = [...sandbox.byKey().values()].filter((requests) => requests.length > 1);
       const rows = await sentRows();
-      console.log(`redis outage test: sent ${rows.length} (${rows.filter((r) => r.sent_at > downAt && r.sent_at < upAt).length} while Redis was down), requests ${sandbox.received().length}, duplicates ${duplicates.length}`);
+      console.log(
+        `redis outage test: sent ${rows.length} (${rows.filter((r) => r.sent_at > downAt && r.sent_at < upAt).length} while Redis was down), requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
+      );
       expect(duplicates).toEqual([]);
       expect((await sut.ready()).status).toBe(200);
     }),

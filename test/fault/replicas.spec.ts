@@ -1,6 +1,16 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestDatabase } from '@test/support/database.js';
-import { useFaultDatabase, DispatcherProcess, faultTest, onCleanUp, phones, type Sandbox, sleep, startSandbox, waitFor } from '@test/fault/support/dispatcher-process.js';
+import {
+  useFaultDatabase,
+  DispatcherProcess,
+  faultTest,
+  onCleanUp,
+  phones,
+  type Sandbox,
+  sleep,
+  startSandbox,
+  waitFor,
+} from '@test/fault/support/dispatcher-process.js';
 
 const INTERVAL = 500;
 const BATCH = 2;
@@ -13,7 +23,10 @@ const ENV = {
 
 /** Request times (ms) at the gateway. */
 function times(sandbox: Sandbox): number[] {
-  return sandbox.received().map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+  return sandbox
+    .received()
+    .map((r) => Date.parse(r.at))
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -73,7 +86,9 @@ describe('three dispatcher replicas on one database (fault)', () => {
         await poller.catch(() => undefined);
       });
       const replicas = await Promise.all(
-        ['a', 'b', 'c'].map((name) => DispatcherProcess.start({ databaseUrl: db.url, webhookUrl: sandbox.webhookUrl, instanceId: `fault-replica-${name}`, env: ENV })),
+        ['a', 'b', 'c'].map((name) =>
+          DispatcherProcess.start({ databaseUrl: db.url, webhookUrl: sandbox.webhookUrl, instanceId: `fault-replica-${name}`, env: ENV }),
+        ),
       );
 
       // Steady state for at least 20 intervals.
@@ -120,7 +135,12 @@ describe('three dispatcher replicas on one database (fault)', () => {
       await sleep(4 * INTERVAL);
       const late = sandbox.received().filter((r) => Date.parse(r.at) > stoppedAt + INTERVAL + 100);
       expect(late).toEqual([]);
-      await waitFor('every replica to report the stop', async () => (await Promise.all(survivors.map((r) => r.status()))).every((s) => !s.running), 2 * INTERVAL, 50);
+      await waitFor(
+        'every replica to report the stop',
+        async () => (await Promise.all(survivors.map((r) => r.status()))).every((s) => !s.running),
+        2 * INTERVAL,
+        50,
+      );
 
       polling = false;
       await poller;
@@ -156,11 +176,23 @@ describe('three dispatcher replicas on one database (fault)', () => {
 
       // Nothing lost: a sent row has exactly its one request; what the gateway saw is sent, or
       // (the killed leader's batch) in doubt.
-      const { rows } = await db.sql.query<{ id: string; status: string; gateway_message_id: string | null }>('SELECT id, status, gateway_message_id FROM messages');
+      const { rows } = await db.sql.query<{ id: string; status: string; gateway_message_id: string | null }>(
+        'SELECT id, status, gateway_message_id FROM messages',
+      );
       for (const row of rows) {
         const requests = byKey.get(row.id) ?? [];
-        if (row.status === 'sent') expect({ id: row.id, requests: requests.length, messageId: row.gateway_message_id }).toEqual({ id: row.id, requests: 1, messageId: requests[0].messageId });
-        else expect({ id: row.id, status: row.status, requests: requests.length }).toEqual({ id: row.id, status: expect.stringMatching(/^(pending|sending|unknown)$/), requests: row.status === 'pending' ? 0 : expect.any(Number) });
+        if (row.status === 'sent')
+          expect({ id: row.id, requests: requests.length, messageId: row.gateway_message_id }).toEqual({
+            id: row.id,
+            requests: 1,
+            messageId: requests[0].messageId,
+          });
+        else
+          expect({ id: row.id, status: row.status, requests: requests.length }).toEqual({
+            id: row.id,
+            status: expect.stringMatching(/^(pending|sending|unknown)$/),
+            requests: row.status === 'pending' ? 0 : expect.any(Number),
+          });
       }
       expect(rows.filter((r) => r.status === 'sending' || r.status === 'unknown').length).toBeLessThanOrEqual(BATCH);
       expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(all.length - BATCH);

@@ -49,7 +49,10 @@ describe('query plans on 1,000,000 messages (integration)', () => {
   let recording: TypeOrmMessageRepository;
 
   /** The plan of the statement `call` sends, executed and rolled back; printed with `what`. */
-  async function planOf(what: string, call: (repository: TypeOrmMessageRepository) => Promise<unknown>): Promise<{ root: PlanNode; nodes: PlanNode[]; ms: number }> {
+  async function planOf(
+    what: string,
+    call: (repository: TypeOrmMessageRepository) => Promise<unknown>,
+  ): Promise<{ root: PlanNode; nodes: PlanNode[]; ms: number }> {
     await call(recording);
     const { sql, params } = recorded.last();
     const client = await db.sql.connect();

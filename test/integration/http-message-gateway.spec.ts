@@ -47,10 +47,11 @@ async function rawGateway(handler: http.RequestListener): Promise<RawGateway> {
     server,
     requests: 0,
     connections: [],
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   server.on('connection', (socket) => gateway.connections.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -287,7 +288,12 @@ describe(HttpMessageGateway.name, () => {
       const result = await another(configFor(hole.url)).send({ ...SMS, idempotencyKey: randomUUID() });
 
       const elapsed = performance.now() - started;
-      expect(result).toEqual({ kind: 'unknown', statusCode: null, error: `no answer from the gateway in time (timeout of ${TIMEOUT_MS}ms exceeded)`, latencyMs: expect.any(Number) });
+      expect(result).toEqual({
+        kind: 'unknown',
+        statusCode: null,
+        error: `no answer from the gateway in time (timeout of ${TIMEOUT_MS}ms exceeded)`,
+        latencyMs: expect.any(Number),
+      });
       expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
       expect(elapsed).toBeLessThan(TIMEOUT_MS + 200);
     });
@@ -304,7 +310,12 @@ describe(HttpMessageGateway.name, () => {
 
       const result = await another(configFor(gateway.url)).send({ ...SMS, idempotencyKey: randomUUID() });
 
-      expect(result).toEqual({ kind: 'unknown', statusCode: null, error: 'connection failed after the request was sent (ERR_BAD_RESPONSE)', latencyMs: expect.any(Number) });
+      expect(result).toEqual({
+        kind: 'unknown',
+        statusCode: null,
+        error: 'connection failed after the request was sent (ERR_BAD_RESPONSE)',
+        latencyMs: expect.any(Number),
+      });
       expect(performance.now() - started).toBeLessThan(TIMEOUT_MS);
       expect(gateway.requests).toBe(1);
     } finally {
@@ -338,7 +349,12 @@ describe(HttpMessageGateway.name, () => {
       const result = await another(configFor(gateway.url)).send({ ...SMS, idempotencyKey: randomUUID() });
 
       const elapsed = performance.now() - started;
-      expect(result).toEqual({ kind: 'unknown', statusCode: null, error: `no answer from the gateway in time (timeout of ${TIMEOUT_MS}ms exceeded)`, latencyMs: expect.any(Number) });
+      expect(result).toEqual({
+        kind: 'unknown',
+        statusCode: null,
+        error: `no answer from the gateway in time (timeout of ${TIMEOUT_MS}ms exceeded)`,
+        latencyMs: expect.any(Number),
+      });
       expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
       expect(elapsed).toBeLessThan(TIMEOUT_MS + 1_000);
     } finally {

@@ -15,7 +15,9 @@ describe(`migration ${MessagePriority1795600000000.name}`, () => {
   let sut: TypeOrmMessageRepository;
 
   const indexes = async () =>
-    (await db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'messages' ORDER BY indexname`)).rows.map((r) => r.indexname);
+    (await db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'messages' ORDER BY indexname`)).rows.map(
+      (r) => r.indexname,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -53,12 +55,16 @@ describe(`migration ${MessagePriority1795600000000.name}`, () => {
   });
 
   it('takes a plain SQL insert at priority 0 and refuses a priority out of range', async () => {
-    const { rows } = await db.sql.query<{ priority: number }>(`INSERT INTO messages (phone_number, content) VALUES ('+905551111111', 'sql') RETURNING priority`);
+    const { rows } = await db.sql.query<{ priority: number }>(
+      `INSERT INTO messages (phone_number, content) VALUES ('+905551111111', 'sql') RETURNING priority`,
+    );
     expect(rows[0].priority).toBe(0);
     await db.sql.query(`INSERT INTO messages (phone_number, content, priority) VALUES ('+905551111111', 'edge', -100), ('+905551111111', 'edge', 100)`);
 
     for (const priority of [101, -101]) {
-      await expect(db.sql.query(`INSERT INTO messages (phone_number, content, priority) VALUES ('+905551111111', 'x', $1)`, [priority])).rejects.toThrow(/messages_priority_check/);
+      await expect(db.sql.query(`INSERT INTO messages (phone_number, content, priority) VALUES ('+905551111111', 'x', $1)`, [priority])).rejects.toThrow(
+        /messages_priority_check/,
+      );
     }
   });
 

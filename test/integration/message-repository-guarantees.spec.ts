@@ -78,7 +78,13 @@ describe(TypeOrmMessageRepository.name, () => {
         };
         await old('inFlight', 'status, claim_token, claimed_by, lease_until, updated_at', ['sending', randomUUID(), 'old-replica', at(5_000), at(-5_000)]);
         await old('parked', 'status, claim_token, failure_reason, updated_at', ['unknown', parkedToken, LEASE_LOST, at(-1_000)]);
-        await old('timedOut', 'status, claim_token, failure_reason, attempt_count, updated_at', ['unknown', randomUUID(), 'outcome unknown: no answer within 300 ms', 1, at(-2_000)]);
+        await old('timedOut', 'status, claim_token, failure_reason, attempt_count, updated_at', [
+          'unknown',
+          randomUUID(),
+          'outcome unknown: no answer within 300 ms',
+          1,
+          at(-2_000),
+        ]);
         await old('pending', 'status, updated_at', ['pending', at(-3_000)]);
         await migration.up(runner);
       } finally {
@@ -97,7 +103,10 @@ describe(TypeOrmMessageRepository.name, () => {
       const late = async (id: string, claimToken: string) => {
         const found = (await sut.findById(id)) as Message;
         const inFlight = Message.restore({ ...found.toProps(), status: 'sending', claimToken });
-        return { message: inFlight, attempt: inFlight.applyDelivery({ kind: 'accepted', statusCode: 202, gatewayMessageId: 'gw-late', latencyMs: 5 }, policy, at(6_000)) };
+        return {
+          message: inFlight,
+          attempt: inFlight.applyDelivery({ kind: 'accepted', statusCode: 202, gatewayMessageId: 'gw-late', latencyMs: 5 }, policy, at(6_000)),
+        };
       };
       const timedOutToken = (await row(ids.timedOut)).claim_token as string;
       await sut.recordOutcomes([await late(ids.parked, parkedToken), await late(ids.timedOut, timedOutToken)]);

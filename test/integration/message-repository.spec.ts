@@ -28,7 +28,9 @@ describe(TypeOrmMessageRepository.name, () => {
   async function insert(count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      const { rows } = await db.sql.query<{ id: string }>(`INSERT INTO messages (phone_number, content) VALUES ('+905551111111', $1) RETURNING id`, [`msg ${i}`]);
+      const { rows } = await db.sql.query<{ id: string }>(`INSERT INTO messages (phone_number, content) VALUES ('+905551111111', $1) RETURNING id`, [
+        `msg ${i}`,
+      ]);
       ids.push(rows[0].id);
     }
     return ids;
@@ -114,7 +116,14 @@ describe(TypeOrmMessageRepository.name, () => {
       const claimed = await sut.claimBatch(10, new Date(), CLAIM);
 
       expect(claimed).toHaveLength(1);
-      expect(claimed[0]).toMatchObject({ id: inserted.id, phoneNumber: '+905551111111', content: 'hello', status: 'sending', attemptCount: 0, requestStartedAt: null });
+      expect(claimed[0]).toMatchObject({
+        id: inserted.id,
+        phoneNumber: '+905551111111',
+        content: 'hello',
+        status: 'sending',
+        attemptCount: 0,
+        requestStartedAt: null,
+      });
       expect(claimed[0].createdAt).toEqual(inserted.created_at);
       expect(claimed[0].claimToken).toMatch(UUID);
       expect(await row(inserted.id)).toMatchObject({ status: 'sending', claimed_by: CLAIM.owner, claim_token: claimed[0].claimToken });
@@ -178,7 +187,9 @@ describe(TypeOrmMessageRepository.name, () => {
       const outcomes: DeliveryOutcome[] = [done, failed].map((message, i) => ({
         message,
         attempt: message.applyDelivery(
-          i === 0 ? { kind: 'accepted', statusCode: 202, gatewayMessageId: 'gw', latencyMs: 5 } : { kind: 'rejected', statusCode: 400, error: 'bad', latencyMs: 5 },
+          i === 0
+            ? { kind: 'accepted', statusCode: 202, gatewayMessageId: 'gw', latencyMs: 5 }
+            : { kind: 'rejected', statusCode: 400, error: 'bad', latencyMs: 5 },
           policy,
           at(10),
         ),
@@ -268,7 +279,10 @@ describe(TypeOrmMessageRepository.name, () => {
 
     it('reads the time of a cursor to the microsecond beyond 2^53 µs (year 2255), skipping no row', async () => {
       const ids = await insert(3);
-      await db.sql.query(`UPDATE messages SET status = 'sent', gateway_message_id = 'gw', sent_at = '2300-01-01 00:00:00.000001+00' WHERE id = ANY($1::uuid[])`, [ids.slice(0, 2)]);
+      await db.sql.query(
+        `UPDATE messages SET status = 'sent', gateway_message_id = 'gw', sent_at = '2300-01-01 00:00:00.000001+00' WHERE id = ANY($1::uuid[])`,
+        [ids.slice(0, 2)],
+      );
       await db.sql.query(`UPDATE messages SET status = 'sent', gateway_message_id = 'gw', sent_at = '2300-01-01 00:00:00.000002+00' WHERE id = $1`, [ids[2]]);
 
       const seen: string[] = [];

@@ -150,7 +150,10 @@ describe(RedisSentMessageCache.name, () => {
       for (let n = 0; n < 300; n += 1) {
         const id = randomUUID();
         receipts.set(id, `gw-${n}`);
-        const value = n % 3 === 0 ? { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString() } : { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString(), cachedAt: SENT_AT.toISOString() };
+        const value =
+          n % 3 === 0
+            ? { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString() }
+            : { messageId: `gw-${n}`, sentAt: SENT_AT.toISOString(), cachedAt: SENT_AT.toISOString() };
         pipeline.set(`sent_message:${id}`, JSON.stringify(value));
       }
       // Not ours: other keys, receipt-like keys that are not sent_message:<uuid>, values that are not receipts.
@@ -294,7 +297,11 @@ describe(RedisSentMessageCache.name, () => {
       const before = randomUUID();
       expect(await eventually(async () => (await sut.state()) === 'up', 5_000)).toBe(true);
       await sut.put(before, { messageId: 'm-before', sentAt: SENT_AT });
-      expect(JSON.parse((await direct.get(`sent_message:${before}`)) as string)).toEqual({ messageId: 'm-before', sentAt: '2030-01-01T12:34:56.789Z', cachedAt: expect.stringMatching(ISO) });
+      expect(JSON.parse((await direct.get(`sent_message:${before}`)) as string)).toEqual({
+        messageId: 'm-before',
+        sentAt: '2030-01-01T12:34:56.789Z',
+        cachedAt: expect.stringMatching(ISO),
+      });
       const firstPage = await sut.scan(undefined, 1);
       expect(firstPage.items.map((item) => item.id)).toEqual([before]);
 
@@ -326,7 +333,11 @@ describe(RedisSentMessageCache.name, () => {
       // The restarted server is empty (no persistence): the old receipt is gone, the new one readable.
       await expect(sut.get(before)).resolves.toBeNull();
       await expect(sut.get(after)).resolves.toEqual({ messageId: 'm-after', sentAt: SENT_AT, cachedAt: expect.any(Date) });
-      await expect(sut.scan(undefined, 20)).resolves.toEqual({ items: [{ id: after, receipt: { messageId: 'm-after', sentAt: SENT_AT, cachedAt: expect.any(Date) } }], nextCursor: null, cache: 'up' });
+      await expect(sut.scan(undefined, 20)).resolves.toEqual({
+        items: [{ id: after, receipt: { messageId: 'm-after', sentAt: SENT_AT, cachedAt: expect.any(Date) } }],
+        nextCursor: null,
+        cache: 'up',
+      });
     });
   });
 });

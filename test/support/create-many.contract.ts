@@ -27,7 +27,12 @@ export function describeCreateManyContract(name: string, subject: CreateManySubj
     it('creates one pending message per message item and answers, in item order, its id or the item error', async () => {
       const sendAfter = new Date('2030-01-01T12:00:00.000Z');
       const expiresAt = new Date('2030-01-02T12:00:00.000Z');
-      const items: BatchItem[] = [message(0), { error: refused }, { message: { phoneNumber: '+905551111111', content: 'later', sendAfter, expiresAt } }, message(3)];
+      const items: BatchItem[] = [
+        message(0),
+        { error: refused },
+        { message: { phoneNumber: '+905551111111', content: 'later', sendAfter, expiresAt } },
+        message(3),
+      ];
 
       const answer = await sut.createMany(items);
 
@@ -47,7 +52,11 @@ export function describeCreateManyContract(name: string, subject: CreateManySubj
     });
 
     it('stores the priority of each item, 0 for an item without one', async () => {
-      const items: BatchItem[] = [{ message: { phoneNumber: '+905551111111', content: 'urgent', priority: 100 } }, message(1), { message: { phoneNumber: '+905551111111', content: 'bulk', priority: -100 } }];
+      const items: BatchItem[] = [
+        { message: { phoneNumber: '+905551111111', content: 'urgent', priority: 100 } },
+        message(1),
+        { message: { phoneNumber: '+905551111111', content: 'bulk', priority: -100 } },
+      ];
 
       const { results } = await sut.createMany(items);
 

@@ -145,13 +145,24 @@ export class FakeMessageRepository extends MessageRepository {
 
   /** The stored state of one message with the claim columns the port does not show (for the contract suite). */
   stored(id: string): MessageProps & { claimedBy: string | null; leaseUntil: Date | null; leaseLostAt: Date | null } {
-    return { ...this.get(id).toProps(), claimedBy: this.owners.get(id) ?? null, leaseUntil: this.leases.get(id) ?? null, leaseLostAt: this.leaseLost.get(id) ?? null };
+    return {
+      ...this.get(id).toProps(),
+      claimedBy: this.owners.get(id) ?? null,
+      leaseUntil: this.leases.get(id) ?? null,
+      leaseLostAt: this.leaseLost.get(id) ?? null,
+    };
   }
 
   async create(draft: NewMessage): Promise<CreateResult> {
     const existing = draft.idempotencyKey ? this.keys.get(draft.idempotencyKey) : undefined;
     if (existing) return { message: this.get(existing.id), created: false, requestHash: existing.requestHash };
-    const message = this.seed({ phoneNumber: draft.phoneNumber, content: draft.content, sendAfter: draft.sendAfter ?? null, expiresAt: draft.expiresAt ?? null, priority: draft.priority ?? 0 });
+    const message = this.seed({
+      phoneNumber: draft.phoneNumber,
+      content: draft.content,
+      sendAfter: draft.sendAfter ?? null,
+      expiresAt: draft.expiresAt ?? null,
+      priority: draft.priority ?? 0,
+    });
     if (draft.idempotencyKey) this.keys.set(draft.idempotencyKey, { id: message.id, requestHash: draft.requestHash ?? null });
     return { message, created: true, requestHash: draft.requestHash ?? null };
   }
@@ -159,10 +170,7 @@ export class FakeMessageRepository extends MessageRepository {
   /** Answers of keyed batches, by idempotency key (the table message_batches). */
   private readonly batches = new Map<string, StoredBatch>();
 
-  async createMany(
-    items: readonly BatchItem[],
-    idempotency?: BatchIdempotency,
-  ): Promise<CreateManyResult> {
+  async createMany(items: readonly BatchItem[], idempotency?: BatchIdempotency): Promise<CreateManyResult> {
     const existing = idempotency ? this.batches.get(idempotency.key) : undefined;
     if (existing) return { results: structuredClone(existing.results), created: false, requestHash: existing.requestHash };
     const results = items.map((item): BatchItemResult => {
@@ -298,7 +306,11 @@ export class FakeMessageRepository extends MessageRepository {
       const index = this.rows.findIndex((m) => m.id === message.id);
       const row = index >= 0 ? this.rows[index] : undefined;
       // A token compares as in SQL: a row or an outcome without one matches nothing.
-      const fenced = row && row.claimToken !== null && row.claimToken === message.claimToken && (row.status === 'sending' || (row.status === 'unknown' && this.leaseLost.has(row.id)));
+      const fenced =
+        row &&
+        row.claimToken !== null &&
+        row.claimToken === message.claimToken &&
+        (row.status === 'sending' || (row.status === 'unknown' && this.leaseLost.has(row.id)));
       if (fenced) {
         this.rows[index] = Message.restore({ ...message.toProps(), requestStartedAt: row.requestStartedAt });
         this.leases.delete(message.id);

@@ -26,8 +26,12 @@ export default async function globalSetup() {
   await new Promise((resolve, reject) => {
     const socket = net.connect(Number(redis.port || 6379), redis.hostname);
     socket.setTimeout(3_000, () => socket.destroy(new Error('timeout')));
-    socket.once('connect', () => { socket.destroy(); resolve(); });
-    socket.once('error', (error) => reject(new Error(`Redis at TEST_REDIS_URL (${process.env.TEST_REDIS_URL}) is not reachable: ${error.message}`, { cause: error })));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) =>
+      reject(new Error(`Redis at TEST_REDIS_URL (${process.env.TEST_REDIS_URL}) is not reachable: ${error.message}`, { cause: error })),
+    );
   });
-
 }

@@ -181,7 +181,10 @@ function badStrings(s: SchemaObject): fc.Arbitrary<string>[] {
   const arbs: fc.Arbitrary<string>[] = [];
   if (Array.isArray(s.enum)) {
     const allowed = new Set(s.enum);
-    arbs.push(fc.string({ unit: 'grapheme', maxLength: 12 }).filter((v) => !allowed.has(v)), fc.constantFrom(...(s.enum as string[]).map((v) => v.toUpperCase()), ...(s.enum as string[]).map((v) => `${v} `)).filter((v) => !allowed.has(v)));
+    arbs.push(
+      fc.string({ unit: 'grapheme', maxLength: 12 }).filter((v) => !allowed.has(v)),
+      fc.constantFrom(...(s.enum as string[]).map((v) => v.toUpperCase()), ...(s.enum as string[]).map((v) => `${v} `)).filter((v) => !allowed.has(v)),
+    );
   }
   if (s.format === 'date-time') arbs.push(fc.constantFrom(...BAD_DATE_TIMES));
   if (s.format === 'uuid') arbs.push(fc.constantFrom('not-a-uuid', '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d1', 'zb9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11'));
@@ -227,10 +230,20 @@ export function invalidValue(ctx: SchemaArbitraries, schema: SchemaObject): fc.A
     const valid = validValue(ctx, { ...s, nullable: false }) as fc.Arbitrary<Record<string, unknown>>;
     // An unknown key (a known one in another case, or a made-up one).
     const unknownKey = fc
-      .oneof(fc.constantFrom(...Object.keys(properties).map((k) => k.toUpperCase()), '__proto__', 'constructor', 'extra'), fc.string({ minLength: 1, maxLength: 10 }))
+      .oneof(
+        fc.constantFrom(...Object.keys(properties).map((k) => k.toUpperCase()), '__proto__', 'constructor', 'extra'),
+        fc.string({ minLength: 1, maxLength: 10 }),
+      )
       .filter((k) => !(k in properties));
-    arbs.push(fc.tuple(valid, unknownKey, fc.jsonValue({ maxDepth: 1 })).map(([v, k, x]) => JSON.parse(JSON.stringify({ ...v }).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(x ?? null)}${Object.keys(v).length ? ',' : ''}`))));
-    if (required.length > 0) arbs.push(fc.tuple(valid, fc.constantFrom(...required)).map(([v, k]) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== k))));
+    arbs.push(
+      fc
+        .tuple(valid, unknownKey, fc.jsonValue({ maxDepth: 1 }))
+        .map(([v, k, x]) =>
+          JSON.parse(JSON.stringify({ ...v }).replace(/^\{/, `{${JSON.stringify(k)}:${JSON.stringify(x ?? null)}${Object.keys(v).length ? ',' : ''}`)),
+        ),
+    );
+    if (required.length > 0)
+      arbs.push(fc.tuple(valid, fc.constantFrom(...required)).map(([v, k]) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== k))));
     const keys = Object.keys(properties);
     if (keys.length > 0) {
       // One property with a value its schema refuses.

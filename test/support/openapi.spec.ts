@@ -10,10 +10,18 @@ const DOC: OpenApiDocument = {
       Item: {
         type: 'object',
         required: ['id', 'sentAt'],
-        properties: { id: { type: 'string', format: 'uuid' }, sentAt: { type: 'string', format: 'date-time', nullable: true }, tick: { nullable: true, type: 'object', allOf: [{ $ref: '#/components/schemas/Tick' }] } },
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          sentAt: { type: 'string', format: 'date-time', nullable: true },
+          tick: { nullable: true, type: 'object', allOf: [{ $ref: '#/components/schemas/Tick' }] },
+        },
       },
       Tick: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } },
-      ErrorBody: { type: 'object', required: ['statusCode', 'code', 'message'], properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' } } },
+      ErrorBody: {
+        type: 'object',
+        required: ['statusCode', 'code', 'message'],
+        properties: { statusCode: { type: 'integer' }, code: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
   paths: {
@@ -24,7 +32,12 @@ const DOC: OpenApiDocument = {
           '200': { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } } },
           '404': {
             description: '',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' }, examples: { NOT_FOUND: { value: { statusCode: 404, code: 'NOT_FOUND', message: 'x' } } } } },
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/ErrorBody' },
+                examples: { NOT_FOUND: { value: { statusCode: 404, code: 'NOT_FOUND', message: 'x' } } },
+              },
+            },
           },
         },
       },
@@ -34,7 +47,8 @@ const DOC: OpenApiDocument = {
 };
 
 const ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
-const answer = (path: string, status: number, body: unknown, type = 'application/json; charset=utf-8') => documentedAnswer(DOC, 'GET', path, status, type, body);
+const answer = (path: string, status: number, body: unknown, type = 'application/json; charset=utf-8') =>
+  documentedAnswer(DOC, 'GET', path, status, type, body);
 
 describe('documentedAnswer', () => {
   it('accepts an answer that matches, with nulls where the schema is nullable', () => {

@@ -16,7 +16,10 @@ export interface OpenApiOperation {
   operationId: string;
   parameters?: { name: string; in: 'query' | 'path' | 'header' | 'cookie'; required?: boolean; schema?: SchemaObject; description?: string }[];
   requestBody?: { required?: boolean; content: Record<string, { schema: SchemaObject }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema?: SchemaObject; example?: unknown; examples?: Record<string, { value: unknown }> }> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema?: SchemaObject; example?: unknown; examples?: Record<string, { value: unknown }> }> }
+  >;
   security?: Record<string, string[]>[];
 }
 
@@ -136,7 +139,14 @@ export function documentedAnswer(doc: OpenApiDocument, method: string, path: str
 }
 
 /** Fails unless the document lists `status` for the operation and `body` matches its schema (closed objects). */
-export function expectToMatchDocument(doc: OpenApiDocument, method: string, path: string, status: number, body: unknown, contentType = 'application/json'): void {
+export function expectToMatchDocument(
+  doc: OpenApiDocument,
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   const { ok, why } = documentedAnswer(doc, method, path, status, contentType, body);
   expect({ ok, why }).toEqual({ ok: true, why: '' });
 }

@@ -30,7 +30,10 @@ export class ThrowawayRedis {
   /** Starts it (again) on the same port, empty. */
   async restart(): Promise<void> {
     if (this.child) throw new Error(`redis-server on port ${this.port} is running`);
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: os.tmpdir(), stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      cwd: os.tmpdir(),
+      stdio: 'ignore',
+    });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = null;

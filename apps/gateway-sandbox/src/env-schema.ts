@@ -104,7 +104,10 @@ function inRange(value: number, name: string, { min = -Infinity, max = Infinity 
 
 /** A whole number (surrounding spaces allowed) within the range. */
 export function integer<const O extends VariableOptions<number>>(options: O & Range): Variable<ValueOf<number, O>> {
-  return variable((raw, name) => (/^-?\d+$/.test(raw.trim()) ? inRange(Number(raw.trim()), name, options) : new Invalid(`${name} must be an integer number`)), options);
+  return variable(
+    (raw, name) => (/^-?\d+$/.test(raw.trim()) ? inRange(Number(raw.trim()), name, options) : new Invalid(`${name} must be an integer number`)),
+    options,
+  );
 }
 
 /** A decimal number (surrounding spaces allowed) within the range. */
@@ -124,15 +127,21 @@ export function boolean<const O extends VariableOptions<boolean>>(options: O): V
 }
 
 /** One of `values`, exactly. */
-export function oneOf<const V extends string, const O extends VariableOptions<V>>(values: readonly V[], options: O & { invalid?: string }): Variable<ValueOf<V, O>> {
+export function oneOf<const V extends string, const O extends VariableOptions<V>>(
+  values: readonly V[],
+  options: O & { invalid?: string },
+): Variable<ValueOf<V, O>> {
   const reason = options.invalid ?? `must be one of ${values.join(', ')}`;
   return variable((raw) => ((values as readonly string[]).includes(raw) ? (raw as V) : new Invalid(reason)), options);
 }
 
 /** Text taken as it is, optionally at most `maxLength` characters and matching `pattern` (refused with `invalid`). */
-export function text<const O extends VariableOptions<string>>(options: O & { maxLength?: number; pattern?: RegExp; invalid?: string }): Variable<ValueOf<string, O>> {
+export function text<const O extends VariableOptions<string>>(
+  options: O & { maxLength?: number; pattern?: RegExp; invalid?: string },
+): Variable<ValueOf<string, O>> {
   return variable((raw, name) => {
-    if (options.maxLength !== undefined && raw.length > options.maxLength) return new Invalid(`${name} must be shorter than or equal to ${options.maxLength} characters`);
+    if (options.maxLength !== undefined && raw.length > options.maxLength)
+      return new Invalid(`${name} must be shorter than or equal to ${options.maxLength} characters`);
     if (options.pattern && !options.pattern.test(raw)) return new Invalid(options.invalid ?? `must match ${options.pattern}`);
     return raw;
   }, options);

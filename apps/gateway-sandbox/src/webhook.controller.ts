@@ -95,5 +95,10 @@ function header(req: Request, name: string): string | undefined {
 }
 
 function isSms(body: unknown): body is { to: string; content: string } {
-  return typeof body === 'object' && body !== null && typeof (body as { to?: unknown }).to === 'string' && typeof (body as { content?: unknown }).content === 'string';
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { to?: unknown }).to === 'string' &&
+    typeof (body as { content?: unknown }).content === 'string'
+  );
 }

@@ -94,7 +94,10 @@ export class ReplayRefusedError extends DomainError {
 
   /** A bulk replay naming `refused` statuses; only `replayable` ones can be. */
   static forStatuses(refused: readonly string[], replayable: readonly string[]): ReplayRefusedError {
-    return new ReplayRefusedError('REPLAY_REFUSED', `only ${replayable.join(', ')} messages can be replayed; replaying ${refused.join(', ')} messages could send them twice`);
+    return new ReplayRefusedError(
+      'REPLAY_REFUSED',
+      `only ${replayable.join(', ')} messages can be replayed; replaying ${refused.join(', ')} messages could send them twice`,
+    );
   }
 }
 

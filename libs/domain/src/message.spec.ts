@@ -157,7 +157,14 @@ describe(Message.name, () => {
     it('hands a claim back as it was while its request has not started, and never after', () => {
       const retried = message('sending', 2, { nextAttemptAt: at(-5), failureReason: 'gateway answered 503' });
       retried.releaseClaim(at(10));
-      expect(retried).toMatchObject({ status: 'pending', claimToken: null, attemptCount: 2, nextAttemptAt: at(-5), failureReason: 'gateway answered 503', updatedAt: at(10) });
+      expect(retried).toMatchObject({
+        status: 'pending',
+        claimToken: null,
+        attemptCount: 2,
+        nextAttemptAt: at(-5),
+        failureReason: 'gateway answered 503',
+        updatedAt: at(10),
+      });
 
       const started = message('sending');
       started.markRequestStarted(NOW);
@@ -181,7 +188,13 @@ describe(Message.name, () => {
 
       sut.expire(at(10));
 
-      expect(sut).toMatchObject({ status: 'expired', attemptCount: 1, nextAttemptAt: null, failureReason: 'expired before it could be sent', updatedAt: at(10) });
+      expect(sut).toMatchObject({
+        status: 'expired',
+        attemptCount: 1,
+        nextAttemptAt: null,
+        failureReason: 'expired before it could be sent',
+        updatedAt: at(10),
+      });
     });
 
     it.each(['sent', 'failed', 'unknown', 'expired'] as const)('refuses to expire a %s message', (status) => {

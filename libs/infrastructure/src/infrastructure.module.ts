@@ -26,8 +26,7 @@ export class InfrastructureModule {
         { provide: MessageGateway, useClass: HttpMessageGateway },
         {
           provide: SentMessageCache,
-          useFactory: () =>
-            config.redisUrl ? new RedisSentMessageCache(config.redisUrl, config.cacheTtlSeconds) : new DisabledSentMessageCache(),
+          useFactory: () => (config.redisUrl ? new RedisSentMessageCache(config.redisUrl, config.cacheTtlSeconds) : new DisabledSentMessageCache()),
         },
         { provide: Clock, useClass: SystemClock },
         { provide: SchedulerState, useClass: PgSchedulerState },

@@ -259,7 +259,14 @@ export class DispatcherProcess {
     return http<T>(`${this.url}${path}`, { method, body, headers: { 'x-ins-auth-key': API_KEY, ...headers } });
   }
 
-  async status(): Promise<{ isLeader: boolean; leaderId: string | null; instanceId: string; running: boolean; draining: boolean; totals: Record<string, number> }> {
+  async status(): Promise<{
+    isLeader: boolean;
+    leaderId: string | null;
+    instanceId: string;
+    running: boolean;
+    draining: boolean;
+    totals: Record<string, number>;
+  }> {
     const answer = await this.api('GET', '/api/v1/scheduler/status');
     if (answer.status !== 200) throw new Error(`${this.instanceId} status answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body;

@@ -82,10 +82,7 @@ export class HealthController {
   })
   @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
   async report(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
-    const [database, redis] = await Promise.all([
-      this.database.pingCheck('database', { connection: this.dataSource, timeout: 1_500 }),
-      this.cache.state(),
-    ]);
+    const [database, redis] = await Promise.all([this.database.pingCheck('database', { connection: this.dataSource, timeout: 1_500 }), this.cache.state()]);
     const report = healthReport({ databaseAnswers: database.database?.status === 'up', redis, shuttingDown: this.scheduler.snapshot().draining });
     res.status(healthHttpStatus(report));
     return report;

@@ -83,12 +83,20 @@ describe(AllExceptionsFilter.name, () => {
     expect([...STATUS_BY_ERROR_CLASS.keys()].filter((c) => !exported.has(c)).map((c) => c.name)).toEqual([]);
   });
 
-  it.each(SAMPLES.map((e) => [e.code, e.constructor.name, e] as const))('answers %s (%s) with the status and body the OpenAPI document gives that code', (code, _name, error) => {
-    const documented = ERROR_KINDS[code as keyof typeof ERROR_KINDS];
-    expect(documented).toBeDefined();
+  it.each(SAMPLES.map((e) => [e.code, e.constructor.name, e] as const))(
+    'answers %s (%s) with the status and body the OpenAPI document gives that code',
+    (code, _name, error) => {
+      const documented = ERROR_KINDS[code as keyof typeof ERROR_KINDS];
+      expect(documented).toBeDefined();
 
-    expect(toErrorBody(error)).toEqual({ statusCode: documented.statusCode, code, message: error.message, ...(error instanceof ValidationError ? { details: error.details } : {}) });
-  });
+      expect(toErrorBody(error)).toEqual({
+        statusCode: documented.statusCode,
+        code,
+        message: error.message,
+        ...(error instanceof ValidationError ? { details: error.details } : {}),
+      });
+    },
+  );
 
   it("refuses a replay with one error class, each route's code and the documented message, as a 409", () => {
     const single = toErrorBody(ReplayRefusedError.forMessage(ID, 'sent'));

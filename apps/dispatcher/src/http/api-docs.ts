@@ -29,12 +29,32 @@ export const ERROR_KINDS = {
     when: 'a field is missing, unknown, of the wrong type or breaks a rule; `details` names each field',
   },
   INVALID_JSON: { statusCode: 400, message: 'request body is not valid JSON', when: 'the body is not JSON, not whole, or does not match its Content-Encoding' },
-  BODY_TOO_DEEP: { statusCode: 400, message: `request body is nested more than ${MAX_BODY_DEPTH} levels deep`, when: `the body is nested more than ${MAX_BODY_DEPTH} levels deep` },
+  BODY_TOO_DEEP: {
+    statusCode: 400,
+    message: `request body is nested more than ${MAX_BODY_DEPTH} levels deep`,
+    when: `the body is nested more than ${MAX_BODY_DEPTH} levels deep`,
+  },
   TOO_MANY_KEYS: { statusCode: 400, message: `request body has more than ${MAX_BODY_KEYS} keys`, when: `the body has more than ${MAX_BODY_KEYS} keys in all` },
-  BAD_REQUEST: { statusCode: 400, message: 'Idempotency-Key must be 1 to 255 visible ASCII characters', when: 'the Idempotency-Key header is not 1 to 255 visible ASCII characters' },
-  INVALID_CURSOR: { statusCode: 400, message: 'cursor is not a value returned as nextCursor by this endpoint', when: 'the cursor is not a nextCursor of this list' },
-  INVALID_PATH: { statusCode: 400, message: 'request path has a malformed percent-encoding', when: 'the path has a `%` not followed by two hex digits, or escapes that are not UTF-8' },
-  UNAUTHORIZED: { statusCode: 401, message: `missing ${API_KEY_HEADER} header`, when: `${API_KEY_HEADER} is missing or not one of API_KEYS; checked before the body is read` },
+  BAD_REQUEST: {
+    statusCode: 400,
+    message: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+    when: 'the Idempotency-Key header is not 1 to 255 visible ASCII characters',
+  },
+  INVALID_CURSOR: {
+    statusCode: 400,
+    message: 'cursor is not a value returned as nextCursor by this endpoint',
+    when: 'the cursor is not a nextCursor of this list',
+  },
+  INVALID_PATH: {
+    statusCode: 400,
+    message: 'request path has a malformed percent-encoding',
+    when: 'the path has a `%` not followed by two hex digits, or escapes that are not UTF-8',
+  },
+  UNAUTHORIZED: {
+    statusCode: 401,
+    message: `missing ${API_KEY_HEADER} header`,
+    when: `${API_KEY_HEADER} is missing or not one of API_KEYS; checked before the body is read`,
+  },
   MESSAGE_NOT_FOUND: { statusCode: 404, message: 'message 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11 does not exist', when: 'no message has this id' },
   MESSAGE_NOT_SENT: {
     statusCode: 404,
@@ -51,7 +71,11 @@ export const ERROR_KINDS = {
     message: 'only failed, unknown, expired messages can be replayed; replaying sent messages could send them twice',
     when: 'status names pending, sending or sent: replaying those could send them twice',
   },
-  PAYLOAD_TOO_LARGE: { statusCode: 413, message: `request body is larger than ${MAX_BODY_BYTES / 1024} KB`, when: `the body is larger than ${MAX_BODY_BYTES / 1024} KB (after decompression)` },
+  PAYLOAD_TOO_LARGE: {
+    statusCode: 413,
+    message: `request body is larger than ${MAX_BODY_BYTES / 1024} KB`,
+    when: `the body is larger than ${MAX_BODY_BYTES / 1024} KB (after decompression)`,
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     statusCode: 415,
     message: 'request body must be JSON (Content-Type: application/json)',
@@ -67,13 +91,21 @@ export const ERROR_KINDS = {
     message: 'request line and headers are larger than 16 KB',
     when: 'the request line and headers are larger than 16 KB; the connection is closed after the answer',
   },
-  INTERNAL_ERROR: { statusCode: 500, message: 'internal error', when: 'an unexpected failure, e.g. the database cannot be reached; logged with the request id' },
+  INTERNAL_ERROR: {
+    statusCode: 500,
+    message: 'internal error',
+    when: 'an unexpected failure, e.g. the database cannot be reached; logged with the request id',
+  },
   CACHE_UNAVAILABLE: {
     statusCode: 503,
     message: 'the receipt cache (Redis) is configured but does not answer; sending goes on, receipts are in PostgreSQL',
     when: 'REDIS_URL is set but Redis does not answer (the receipts are still in PostgreSQL: GET /api/v1/messages/{id}/receipt)',
   },
-  SERVICE_UNAVAILABLE: { statusCode: 503, message: 'Service Unavailable Exception', when: 'this replica is shutting down, or the database cannot be reached or is not migrated' },
+  SERVICE_UNAVAILABLE: {
+    statusCode: 503,
+    message: 'Service Unavailable Exception',
+    when: 'this replica is shutting down, or the database cannot be reached or is not migrated',
+  },
 } satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_KINDS;

@@ -52,9 +52,18 @@ describe(parseBatchItem.name, () => {
   });
 
   it.each([
-    [{ phoneNumber: '+905551111111', content: 'hi' }, { sendAfter: null, expiresAt: null }],
-    [{ phoneNumber: '+905551111111', content: 'hi', sendAfter: null, expiresAt: undefined }, { sendAfter: null, expiresAt: null }],
-    [{ phoneNumber: '+905551111111', content: 'hi', priority: null }, { sendAfter: null, expiresAt: null }],
+    [
+      { phoneNumber: '+905551111111', content: 'hi' },
+      { sendAfter: null, expiresAt: null },
+    ],
+    [
+      { phoneNumber: '+905551111111', content: 'hi', sendAfter: null, expiresAt: undefined },
+      { sendAfter: null, expiresAt: null },
+    ],
+    [
+      { phoneNumber: '+905551111111', content: 'hi', priority: null },
+      { sendAfter: null, expiresAt: null },
+    ],
     [
       { phoneNumber: '+905551111111', content: 'hi', sendAfter: '2026-11-22T18:00:00Z', expiresAt: '2026-11-22T21:00:00+03:00' },
       { sendAfter: new Date('2026-11-22T18:00:00Z'), expiresAt: new Date('2026-11-22T18:00:00Z') },

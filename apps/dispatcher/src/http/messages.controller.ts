@@ -1,7 +1,30 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, type ApiParamOptions, ApiTags, type HeadersObject, type SchemaObject } from '@nestjs/swagger';
-import { CreateMessage, CreateMessages, GetMessage, GetMessageStats, GetReceipt, ListCachedReceipts, ListMessages, ListSentMessages, MAX_BATCH_MESSAGES, ReplayMessage, ReplayMessages } from '@app/application';
+import {
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  type ApiParamOptions,
+  ApiTags,
+  type HeadersObject,
+  type SchemaObject,
+} from '@nestjs/swagger';
+import {
+  CreateMessage,
+  CreateMessages,
+  GetMessage,
+  GetMessageStats,
+  GetReceipt,
+  ListCachedReceipts,
+  ListMessages,
+  ListSentMessages,
+  MAX_BATCH_MESSAGES,
+  ReplayMessage,
+  ReplayMessages,
+} from '@app/application';
 import { DEFAULT_MAX_CONTENT_LENGTH, type MessageStatus } from '@app/domain';
 import { ApiErrors, ApiKeyRequired, type ErrorUse } from './api-docs.js';
 import { ApiKeyGuard } from './api-key.guard.js';
@@ -10,7 +33,16 @@ import { batchBodyLimit, MAX_BATCH_BODY_KEYS } from './body-parsing.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { CreatedItemDto, CreateMessagesDto, CreateMessagesQueryDto, CreateMessagesResultDto, RefusedItemDto } from './dto/create-messages.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
-import { AttemptDto, MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, ReplayDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
+import {
+  AttemptDto,
+  MessageDetailsDto,
+  MessageDto,
+  MessagePageDto,
+  MessageStatsDto,
+  ReplayDto,
+  SentMessageDto,
+  SentMessagePageDto,
+} from './dto/message.dto.js';
 import { CachedReceiptDto, CachedReceiptPageDto, ReceiptDto } from './dto/receipt.dto.js';
 import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
 
@@ -27,10 +59,17 @@ const BAD_IDEMPOTENCY_KEY: ErrorUse = 'BAD_REQUEST';
 
 /** The replayed answer of an idempotent create says so. */
 const IDEMPOTENT_REPLAYED_HEADER: HeadersObject = {
-  'Idempotent-Replayed': { description: 'true when this is the answer to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+  'Idempotent-Replayed': {
+    description: 'true when this is the answer to an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
 };
 
-const MESSAGE_ID_PARAM: ApiParamOptions = { name: 'id', description: 'The id of a message (any other value is a 404)', schema: { type: 'string', format: 'uuid' } };
+const MESSAGE_ID_PARAM: ApiParamOptions = {
+  name: 'id',
+  description: 'The id of a message (any other value is a 404)',
+  schema: { type: 'string', format: 'uuid' },
+};
 
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -71,7 +110,10 @@ export class MessagesController {
     headers: IDEMPOTENT_REPLAYED_HEADER,
   })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'a field is missing, unknown or of the wrong type, or the phone number, content, dates or priority break a rule; `details` names each field'],
+    [
+      'VALIDATION_FAILED',
+      'a field is missing, unknown or of the wrong type, or the phone number, content, dates or priority break a rule; `details` names each field',
+    ],
     BAD_IDEMPOTENCY_KEY,
     ...JSON_BODY_ERRORS,
     'IDEMPOTENCY_KEY_REUSED',
@@ -108,7 +150,8 @@ export class MessagesController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); with another body it is a 422. Separate from the keys of single creates',
+    description:
+      'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); with another body it is a 422. Separate from the keys of single creates',
     schema: IDEMPOTENCY_KEY_SCHEMA,
   })
   @ApiCreatedResponse({
@@ -120,12 +163,23 @@ export class MessagesController {
     [
       'VALIDATION_FAILED',
       `the body is not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, or atomic is not true or false; or, with atomic=true, an item is bad (\`details\` names each field, e.g. messages[3].phoneNumber)`,
-      { message: 'messages[1].phoneNumber: phoneNumber must be a string', details: [{ field: 'messages[1].phoneNumber', messages: ['phoneNumber must be a string'] }] },
+      {
+        message: 'messages[1].phoneNumber: phoneNumber must be a string',
+        details: [{ field: 'messages[1].phoneNumber', messages: ['phoneNumber must be a string'] }],
+      },
     ],
     BAD_IDEMPOTENCY_KEY,
     ...JSON_BODY_ERRORS.filter((use) => use !== 'TOO_MANY_KEYS' && use !== 'PAYLOAD_TOO_LARGE'),
-    ['TOO_MANY_KEYS', `the body has more than ${MAX_BATCH_BODY_KEYS} keys (20 per item)`, { message: `request body has more than ${MAX_BATCH_BODY_KEYS} keys` }],
-    ['PAYLOAD_TOO_LARGE', 'the body is larger than the batch limit (see above), after decompression', { message: `request body is larger than ${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB` }],
+    [
+      'TOO_MANY_KEYS',
+      `the body has more than ${MAX_BATCH_BODY_KEYS} keys (20 per item)`,
+      { message: `request body has more than ${MAX_BATCH_BODY_KEYS} keys` },
+    ],
+    [
+      'PAYLOAD_TOO_LARGE',
+      'the body is larger than the batch limit (see above), after decompression',
+      { message: `request body is larger than ${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB` },
+    ],
     ['IDEMPOTENCY_KEY_REUSED', 'the Idempotency-Key was already used with another batch'],
   )
   async createMany(
@@ -149,10 +203,14 @@ export class MessagesController {
   @ApiOperation({ summary: 'Put failed, unknown or expired messages back to pending with a fresh attempt budget' })
   @ApiOkResponse({ type: ReplayCountDto, description: 'How many messages were replayed (or, on a dry run, would be)' })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'status is not a non-empty list of statuses, from or to is not a date-time, or dryRun is not a boolean; `details` names each field', {
-      message: 'from: from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z',
-      details: [{ field: 'from', messages: ['from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z'] }],
-    }],
+    [
+      'VALIDATION_FAILED',
+      'status is not a non-empty list of statuses, from or to is not a date-time, or dryRun is not a boolean; `details` names each field',
+      {
+        message: 'from: from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z',
+        details: [{ field: 'from', messages: ['from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z'] }],
+      },
+    ],
     ['BAD_REQUEST', 'from is not earlier than to', { message: 'from must be earlier than to' }],
     ...JSON_BODY_ERRORS,
     'REPLAY_REFUSED',
@@ -169,10 +227,14 @@ export class MessagesController {
   @ApiOperation({ summary: 'Sent messages, most recently sent first (keyset pagination)' })
   @ApiOkResponse({ type: SentMessagePageDto, description: 'One page, and the cursor of the next one' })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
-      message: 'limit: limit must be a whole number from 1 to 100',
-      details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
-    }],
+    [
+      'VALIDATION_FAILED',
+      'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
+      {
+        message: 'limit: limit must be a whole number from 1 to 100',
+        details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
+      },
+    ],
     'INVALID_CURSOR',
   )
   async sent(@Query() query: PageQueryDto): Promise<SentMessagePageDto> {
@@ -191,10 +253,14 @@ export class MessagesController {
   })
   @ApiOkResponse({ type: CachedReceiptPageDto, description: 'One page, and the cursor of the next one' })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
-      message: 'limit: limit must be a whole number from 1 to 100',
-      details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
-    }],
+    [
+      'VALIDATION_FAILED',
+      'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
+      {
+        message: 'limit: limit must be a whole number from 1 to 100',
+        details: [{ field: 'limit', messages: ['limit must be a whole number from 1 to 100'] }],
+      },
+    ],
     'INVALID_CURSOR',
     'CACHE_UNAVAILABLE',
   )
@@ -214,10 +280,14 @@ export class MessagesController {
   @ApiOperation({ summary: 'Messages, newest first, optionally of one status and of one priority (keyset pagination)' })
   @ApiOkResponse({ type: MessagePageDto, description: 'One page, and the cursor of the next one' })
   @ApiErrors(
-    ['VALIDATION_FAILED', 'status is not a message status, priority is not a whole number from -100 to 100, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters', {
-      message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
-      details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],
-    }],
+    [
+      'VALIDATION_FAILED',
+      'status is not a message status, priority is not a whole number from -100 to 100, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
+      {
+        message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
+        details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],
+      },
+    ],
     'INVALID_CURSOR',
   )
   async list(@Query() query: ListMessagesQueryDto): Promise<MessagePageDto> {
@@ -228,7 +298,8 @@ export class MessagesController {
   @Get(':id/receipt')
   @ApiOperation({
     summary: "The gateway's receipt for a sent message: from Redis, or from PostgreSQL when Redis has none",
-    description: 'Redis first (sent_message:<id>); PostgreSQL when the key is missing, expired or unreadable, or Redis is down or not configured. `source` says which.',
+    description:
+      'Redis first (sent_message:<id>); PostgreSQL when the key is missing, expired or unreadable, or Redis is down or not configured. `source` says which.',
   })
   @ApiParam(MESSAGE_ID_PARAM)
   @ApiOkResponse({ type: ReceiptDto, description: 'The receipt, and where it was read' })

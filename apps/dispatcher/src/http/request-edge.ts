@@ -70,7 +70,8 @@ const CLIENT_ERRORS: Record<string, { statusCode: number; code: string; message:
   HPE_HEADER_OVERFLOW: {
     statusCode: 431,
     code: 'HEADERS_TOO_LARGE',
-    message: (server) => `request line and headers are larger than ${Math.floor(((server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize) / 1024)} KB`,
+    message: (server) =>
+      `request line and headers are larger than ${Math.floor(((server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize) / 1024)} KB`,
   },
   HPE_CHUNK_EXTENSIONS_OVERFLOW: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: () => 'request chunk extensions are too large' },
   ERR_HTTP_REQUEST_TIMEOUT: { statusCode: 408, code: 'REQUEST_TIMEOUT', message: () => 'request was not received in time' },

@@ -86,9 +86,12 @@ describe(parseRfc3339DateTime.name, () => {
     expect(parseRfc3339DateTime(value)).toBeNull();
   });
 
-  it.each([[1_795_341_600_000], [null], [undefined], [true], [{}], [['2026-11-22T10:00:00Z']], [new Date('2026-11-22T10:00:00Z')]])('refuses %j, which is not a string', (value) => {
-    expect(parseRfc3339DateTime(value)).toBeNull();
-  });
+  it.each([[1_795_341_600_000], [null], [undefined], [true], [{}], [['2026-11-22T10:00:00Z']], [new Date('2026-11-22T10:00:00Z')]])(
+    'refuses %j, which is not a string',
+    (value) => {
+      expect(parseRfc3339DateTime(value)).toBeNull();
+    },
+  );
 });
 
 describe(IsRfc3339DateTime.name, () => {

@@ -9,7 +9,10 @@ const VALID = { phoneNumber: '+905551111111', content: 'hello' };
 async function refusal(value: unknown, type: 'body' | 'query', metatype: new () => unknown): Promise<unknown> {
   const error = await createValidationPipe()
     .transform(value, { type, metatype })
-    .then(() => null, (e: unknown) => e);
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(BadRequestException);
   return (error as BadRequestException).getResponse();
 }
@@ -37,7 +40,9 @@ describe('createValidationPipe', () => {
         details: [{ field: 'priority', messages: ['priority must be a whole number from -100 to 100'] }],
       });
     }
-    await expect(createValidationPipe().transform({ priority: '-100' }, { type: 'query', metatype: ListMessagesQueryDto })).resolves.toMatchObject({ priority: -100 });
+    await expect(createValidationPipe().transform({ priority: '-100' }, { type: 'query', metatype: ListMessagesQueryDto })).resolves.toMatchObject({
+      priority: -100,
+    });
   });
 
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(

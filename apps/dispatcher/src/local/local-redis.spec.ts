@@ -23,7 +23,10 @@ async function fakeServer(onConnection: (socket: net.Socket) => void): Promise<{
 }
 
 /** Answers every request with `reply` (in pieces, when given several). */
-const replying = (...reply: string[]) => (socket: net.Socket) => socket.once('data', () => reply.forEach((part, i) => setTimeout(() => socket.write(part), i * 5)));
+const replying =
+  (...reply: string[]) =>
+  (socket: net.Socket) =>
+    socket.once('data', () => reply.forEach((part, i) => setTimeout(() => socket.write(part), i * 5)));
 
 describe(redisAnswers.name, () => {
   const servers: { close(): Promise<void> }[] = [];

@@ -95,7 +95,14 @@ describe('logging', () => {
       sent: 2,
       durationMs: 12,
     });
-    expect(failed).toMatchObject({ level: 'warn', context: 'DispatchBatch', msg: 'attempt failed', messageId: 'm-1', outcome: 'retryable', reason: 'gateway answered 500' });
+    expect(failed).toMatchObject({
+      level: 'warn',
+      context: 'DispatchBatch',
+      msg: 'attempt failed',
+      messageId: 'm-1',
+      outcome: 'retryable',
+      reason: 'gateway answered 500',
+    });
     expect(plain).toMatchObject({ level: 'info', context: 'Plain', msg: 'a plain text' });
     expect(error).toMatchObject({ level: 'error', context: 'Plain', msg: 'an error text' });
   });
@@ -114,7 +121,18 @@ describe('logging', () => {
     });
     const line = lines.join('\n');
     console.log(`logging test: a logged object with secrets comes out as\n${line}`);
-    for (const secret of ['api-key-1', 'api-key-2', 'api-key-3', 't0k3n', 'c00k1e', 'content-top', 'content-nested', 'content-in-array', 'content-deep', 'webhook-key']) {
+    for (const secret of [
+      'api-key-1',
+      'api-key-2',
+      'api-key-3',
+      't0k3n',
+      'c00k1e',
+      'content-top',
+      'content-nested',
+      'content-in-array',
+      'content-deep',
+      'webhook-key',
+    ]) {
       expect(line).not.toContain(secret);
     }
     const [record] = records();
@@ -139,7 +157,11 @@ describe('logging', () => {
   });
 
   it('logs one small line per request, with the correlation id, which the lines logged while handling it carry too', async () => {
-    const answer = await request(app.getHttpServer()).get('/work?page=2').set('x-request-id', 'caller-id-1').set('x-ins-auth-key', 'api-key-1').set('cookie', 'session=c00k1e');
+    const answer = await request(app.getHttpServer())
+      .get('/work?page=2')
+      .set('x-request-id', 'caller-id-1')
+      .set('x-ins-auth-key', 'api-key-1')
+      .set('cookie', 'session=c00k1e');
     expect(answer.headers['x-request-id']).toBe('caller-id-1');
     const all = records();
     expect(all.find((r) => r.msg === 'working')).toMatchObject({ reqId: 'caller-id-1', context: 'Probe', step: 1 });
@@ -164,7 +186,9 @@ describe('logging', () => {
     const unusable = await request(server).get('/work').set('x-request-id', 'has spaces and "quotes"');
     const tooLong = await request(server).get('/work').set('x-request-id', 'x'.repeat(129));
     for (const answer of [absent, unusable, tooLong]) expect(answer.headers['x-request-id']).toMatch(UUID);
-    const ids = records().filter((r) => r.msg === 'request completed').map((r) => r.reqId);
+    const ids = records()
+      .filter((r) => r.msg === 'request completed')
+      .map((r) => r.reqId);
     expect(ids).toEqual([absent, unusable, tooLong].map((a) => a.headers['x-request-id']));
   });
 
@@ -175,7 +199,11 @@ describe('logging', () => {
     await request(server).get('/teapot').expect(418);
     await request(server).get('/nowhere').expect(404);
     await request(server).get('/boom').expect(500);
-    const byUrl = Object.fromEntries(records().filter((r) => r.req).map((r) => [r.req.url, r]));
+    const byUrl = Object.fromEntries(
+      records()
+        .filter((r) => r.req)
+        .map((r) => [r.req.url, r]),
+    );
     expect(byUrl['/health/live']).toMatchObject({ level: 'debug', res: { statusCode: 200 } });
     expect(byUrl['/health/ready']).toMatchObject({ level: 'warn', res: { statusCode: 503 } });
     expect(byUrl['/teapot']).toMatchObject({ level: 'warn', res: { statusCode: 418 } });

@@ -21,7 +21,10 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({
     description: 'Prometheus text format 0.0.4',
-    schema: { type: 'string', example: '# HELP dispatcher_scheduler_running Sending is on for the cluster\n# TYPE dispatcher_scheduler_running gauge\ndispatcher_scheduler_running 1\n' },
+    schema: {
+      type: 'string',
+      example: '# HELP dispatcher_scheduler_running Sending is on for the cluster\n# TYPE dispatcher_scheduler_running gauge\ndispatcher_scheduler_running 1\n',
+    },
   })
   async metrics(@Res({ passthrough: true }) response: Response): Promise<string> {
     const body = await this.registry.metrics();

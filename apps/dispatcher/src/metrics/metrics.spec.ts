@@ -1,7 +1,14 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { CircuitBreakerGateway, type DispatchScheduler, type GetMessageStats, type GetQueueLag, type SchedulerSnapshot, type TickReport } from '@app/application';
+import {
+  CircuitBreakerGateway,
+  type DispatchScheduler,
+  type GetMessageStats,
+  type GetQueueLag,
+  type SchedulerSnapshot,
+  type TickReport,
+} from '@app/application';
 import { AppConfig } from '@app/infrastructure';
 import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
 import { StateGauges } from './state-gauges.js';

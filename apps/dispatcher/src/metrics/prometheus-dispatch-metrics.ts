@@ -34,15 +34,29 @@ export class PrometheusDispatchMetrics extends DispatchMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.tickDuration = new Histogram({ name: 'dispatcher_tick_duration_seconds', help: 'Duration of a tick: claim, send and record one batch', buckets: TICK_BUCKETS, registers });
-    this.ticks = new Counter({ name: 'dispatcher_ticks_total', help: 'Ticks run by this replica: completed, or skipped because the circuit breaker is open', labelNames: ['result'], registers });
+    this.tickDuration = new Histogram({
+      name: 'dispatcher_tick_duration_seconds',
+      help: 'Duration of a tick: claim, send and record one batch',
+      buckets: TICK_BUCKETS,
+      registers,
+    });
+    this.ticks = new Counter({
+      name: 'dispatcher_ticks_total',
+      help: 'Ticks run by this replica: completed, or skipped because the circuit breaker is open',
+      labelNames: ['result'],
+      registers,
+    });
     this.notSent = new Counter({
       name: 'dispatcher_messages_not_sent_total',
       help: 'Claimed messages not sent: invalid (failed without a call), expired (deadline passed), dropped (claim lost before the call), released (handed back unsent: breaker opened, stop or shutdown mid-batch)',
       labelNames: ['reason'],
       registers,
     });
-    this.stepErrors = new Counter({ name: 'dispatcher_scheduler_step_errors_total', help: 'Scheduler steps that failed (e.g. the database did not answer); the step is retried next interval', registers });
+    this.stepErrors = new Counter({
+      name: 'dispatcher_scheduler_step_errors_total',
+      help: 'Scheduler steps that failed (e.g. the database did not answer); the step is retried next interval',
+      registers,
+    });
     // Every series exists from the first scrape, so rate() and absent() see zeros, not gaps.
     for (const outcome of ['sent', 'retry', 'failed', 'unknown'] satisfies SendOutcome[]) this.sends.inc({ outcome }, 0);
     for (const answer of ['accepted', 'retryable', 'rejected', 'unknown'] satisfies AttemptOutcome[]) this.gatewayLatency.zero({ answer });

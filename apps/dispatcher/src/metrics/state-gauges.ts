@@ -29,7 +29,11 @@ export class StateGauges {
         },
       });
     flag('dispatcher_scheduler_running', 'Sending is on for the cluster (as last read by this replica): 1 running, 0 stopped', () => snapshot().running);
-    flag('dispatcher_scheduler_leader', 'This replica is the leader, the one that sends: 1 yes, 0 no. The sum over replicas should be 1', () => snapshot().isLeader);
+    flag(
+      'dispatcher_scheduler_leader',
+      'This replica is the leader, the one that sends: 1 yes, 0 no. The sum over replicas should be 1',
+      () => snapshot().isLeader,
+    );
     flag('dispatcher_scheduler_draining', 'This replica is shutting down and takes no new work: 1 yes, 0 no', () => snapshot().draining);
     new Gauge({
       name: 'dispatcher_breaker_state',
@@ -47,12 +51,18 @@ export class StateGauges {
         this.set(breaker.status().consecutiveFailures);
       },
     });
-    new Gauge({ name: 'dispatcher_dispatch_interval_seconds', help: 'DISPATCH_INTERVAL_MS, in seconds: the cadence of ticks', registers }).set(config.dispatch.intervalMs / 1000);
-    new Gauge({ name: 'dispatcher_dispatch_batch_size', help: 'DISPATCH_BATCH_SIZE: messages sent per tick at most', registers }).set(config.dispatch.batchSize);
-    new Gauge({ name: 'dispatcher_info', help: 'Always 1; the labels say which version, commit and replica this is', labelNames: ['version', 'commit', 'instance_id'], registers }).set(
-      { version: APP_VERSION, commit: config.gitCommit ?? '', instance_id: config.instanceId },
-      1,
+    new Gauge({ name: 'dispatcher_dispatch_interval_seconds', help: 'DISPATCH_INTERVAL_MS, in seconds: the cadence of ticks', registers }).set(
+      config.dispatch.intervalMs / 1000,
     );
+    new Gauge({ name: 'dispatcher_dispatch_batch_size', help: 'DISPATCH_BATCH_SIZE: messages sent per tick at most', registers }).set(
+      config.dispatch.batchSize,
+    );
+    new Gauge({
+      name: 'dispatcher_info',
+      help: 'Always 1; the labels say which version, commit and replica this is',
+      labelNames: ['version', 'commit', 'instance_id'],
+      registers,
+    }).set({ version: APP_VERSION, commit: config.gitCommit ?? '', instance_id: config.instanceId }, 1);
 
     const logger = this.logger;
     const messages = new Gauge({

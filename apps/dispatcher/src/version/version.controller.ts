@@ -8,7 +8,12 @@ export class VersionDto {
   @ApiProperty({ example: '0.1.0' })
   version!: string;
 
-  @ApiProperty({ type: String, nullable: true, example: '3f2c1ab', description: 'The commit the image was built from (GIT_COMMIT), null when the build did not record it' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '3f2c1ab',
+    description: 'The commit the image was built from (GIT_COMMIT), null when the build did not record it',
+  })
   commit!: string | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-29T21:00:00.000Z', description: 'When this process started' })

@@ -26,7 +26,12 @@ describe(CircuitBreakerGateway.name, () => {
   });
 
   it('opens after consecutive failures, admits nothing, and reports the opening once with the error masked', async () => {
-    inner.answer(gatewayResult.retryable(503), gatewayResult.rejected(400, `gateway answered 400: {"content":"${SMS.content}"}`), gatewayResult.unknown(), gatewayResult.unknown(`echo: ${SMS.content}`));
+    inner.answer(
+      gatewayResult.retryable(503),
+      gatewayResult.rejected(400, `gateway answered 400: {"content":"${SMS.content}"}`),
+      gatewayResult.unknown(),
+      gatewayResult.unknown(`echo: ${SMS.content}`),
+    );
 
     await sut.send(SMS);
     await sut.send(SMS); // a 400 proves the gateway works: the count starts again
@@ -34,7 +39,13 @@ describe(CircuitBreakerGateway.name, () => {
     await sut.send(SMS);
 
     expect(sut.admit(10)).toBe(0);
-    expect(sut.takeOpening()).toEqual({ state: 'open', consecutiveFailures: 2, openedAt: T0, probeAt: new Date(T0.getTime() + 60_000), lastError: 'echo: [content]' });
+    expect(sut.takeOpening()).toEqual({
+      state: 'open',
+      consecutiveFailures: 2,
+      openedAt: T0,
+      probeAt: new Date(T0.getTime() + 60_000),
+      lastError: 'echo: [content]',
+    });
     expect(sut.takeOpening()).toBeNull();
   });
 

@@ -29,8 +29,7 @@ const emptyReport = (overrides: Partial<TickReport> = {}): TickReport => tickRep
 
 /** The retry time of a message is drawn with full jitter: somewhere in [from, from + ceilingMs]. */
 const within = (from: Date, ceilingMs: number) => ({
-  asymmetricMatch: (actual: unknown) =>
-    actual instanceof Date && actual.getTime() >= from.getTime() && actual.getTime() <= from.getTime() + ceilingMs,
+  asymmetricMatch: (actual: unknown) => actual instanceof Date && actual.getTime() >= from.getTime() && actual.getTime() <= from.getTime() + ceilingMs,
   toString: () => `a Date within ${ceilingMs} ms after ${from.toISOString()}`,
 });
 
@@ -144,7 +143,12 @@ describe(DispatchBatch.name, () => {
       nextAttemptAt: at(30_000),
       failureReason: 'gateway answered 429',
     });
-    expect(messages.get(rejected.id)).toMatchObject({ status: 'failed', attemptCount: 1, failureReason: 'gateway answered 400: invalid recipient', nextAttemptAt: null });
+    expect(messages.get(rejected.id)).toMatchObject({
+      status: 'failed',
+      attemptCount: 1,
+      failureReason: 'gateway answered 400: invalid recipient',
+      nextAttemptAt: null,
+    });
     expect(messages.get(unknown.id)).toMatchObject({
       status: 'unknown',
       attemptCount: 1,
@@ -183,8 +187,16 @@ describe(DispatchBatch.name, () => {
     const { report } = await sut.execute();
 
     expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([valid1.id, valid2.id]);
-    expect(messages.get(badPhone.id)).toMatchObject({ status: 'failed', attemptCount: 0, failureReason: expect.stringMatching(/^invalid message: phoneNumber must be in E\.164/) });
-    expect(messages.get(tooLong.id)).toMatchObject({ status: 'failed', attemptCount: 0, failureReason: 'invalid message: content must be at most 160 characters (got 161)' });
+    expect(messages.get(badPhone.id)).toMatchObject({
+      status: 'failed',
+      attemptCount: 0,
+      failureReason: expect.stringMatching(/^invalid message: phoneNumber must be in E\.164/),
+    });
+    expect(messages.get(tooLong.id)).toMatchObject({
+      status: 'failed',
+      attemptCount: 0,
+      failureReason: 'invalid message: content must be at most 160 characters (got 161)',
+    });
     expect(messages.get(alsoBad.id)).toMatchObject({ status: 'failed', failureReason: 'invalid message: content must not be empty' });
     expect(messages.get(valid1.id).status).toBe('sent');
     expect(messages.get(valid2.id).status).toBe('sent');
@@ -247,7 +259,11 @@ describe(DispatchBatch.name, () => {
 
     const { report } = await sut.execute();
 
-    expect(messages.get(broken.id)).toMatchObject({ status: 'unknown', attemptCount: 1, failureReason: 'outcome unknown: gateway client error: socket hang up' });
+    expect(messages.get(broken.id)).toMatchObject({
+      status: 'unknown',
+      attemptCount: 1,
+      failureReason: 'outcome unknown: gateway client error: socket hang up',
+    });
     expect(messages.attempts[0]).toMatchObject({ messageId: broken.id, outcome: 'unknown', statusCode: null });
     expect(messages.get(fine.id).status).toBe('sent');
     expect(report).toMatchObject({ claimed: 2, sent: 1, unknown: 1, failed: 0, retried: 0 });
@@ -540,7 +556,9 @@ describe(DispatchBatch.name, () => {
 
       expect(gateway.received).toEqual([]);
       expect(report).toMatchObject({ claimed: 3, sent: 0, released: 3 });
-      expect(seeded.map((m) => messages.get(m.id))).toEqual(seeded.map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })));
+      expect(seeded.map((m) => messages.get(m.id))).toEqual(
+        seeded.map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })),
+      );
     });
 
     it('stops starting groups when asked to stop, lets the request in flight finish and hands the rest back', async () => {
@@ -560,7 +578,9 @@ describe(DispatchBatch.name, () => {
 
       expect(gateway.received.map((s) => s.idempotencyKey)).toEqual([first.id]);
       expect(messages.get(first.id).status).toBe('sent');
-      expect([second, third].map((m) => messages.get(m.id))).toEqual([second, third].map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })));
+      expect([second, third].map((m) => messages.get(m.id))).toEqual(
+        [second, third].map(() => expect.objectContaining({ status: 'pending', claimToken: null, attemptCount: 0 })),
+      );
       expect(report).toMatchObject({ claimed: 3, sent: 1, released: 2 });
     });
   });
@@ -581,7 +601,13 @@ describe(DispatchBatch.name, () => {
     it('reports the opening once, with the last error', async () => {
       const { breakerOpened } = await failTwice();
 
-      expect(breakerOpened).toEqual({ state: 'open', consecutiveFailures: 2, openedAt: NOW, probeAt: at(60_000), lastError: 'no answer from the gateway in time' });
+      expect(breakerOpened).toEqual({
+        state: 'open',
+        consecutiveFailures: 2,
+        openedAt: NOW,
+        probeAt: at(60_000),
+        lastError: 'no answer from the gateway in time',
+      });
       await clock.advance(10_000);
       await expect(sut.execute()).resolves.toMatchObject({ breakerOpened: null });
     });
@@ -608,7 +634,9 @@ describe(DispatchBatch.name, () => {
       expect(gateway.received).toHaveLength(2);
       expect(report).toMatchObject({ claimed: 5, retried: 2, released: 3 });
       expect(breakerOpened).toMatchObject({ state: 'open', consecutiveFailures: 2 });
-      expect(seeded.slice(2).map((m) => messages.get(m.id))).toEqual(seeded.slice(2).map(() => expect.objectContaining({ status: 'pending', attemptCount: 0, claimToken: null })));
+      expect(seeded.slice(2).map((m) => messages.get(m.id))).toEqual(
+        seeded.slice(2).map(() => expect.objectContaining({ status: 'pending', attemptCount: 0, claimToken: null })),
+      );
     });
 
     it('sends one probe after the cooldown, then whole batches again once it is accepted', async () => {

@@ -71,7 +71,11 @@ const attempt = (overrides: Partial<AttemptReport> = {}): AttemptReport => ({
   ...overrides,
 });
 
-const result = (report: TickReport, attempts: AttemptReport[] = [], breakerOpened: BreakerOpening | null = null): TickResult => ({ report, attempts, breakerOpened });
+const result = (report: TickReport, attempts: AttemptReport[] = [], breakerOpened: BreakerOpening | null = null): TickResult => ({
+  report,
+  attempts,
+  breakerOpened,
+});
 
 describe(TickListener.name, () => {
   let clock: FakeClock;
@@ -119,8 +123,23 @@ describe(TickListener.name, () => {
       sut.onTick(
         result(report, [
           attempt({ messageId: 'm-1' }),
-          attempt({ messageId: 'm-2', answer: 'retryable', statusCode: 503, latencyMs: 8, outcome: 'retry', reason: 'gateway answered 503', nextAttemptAt: at(1_000) }),
-          attempt({ messageId: 'm-3', answer: 'unknown', statusCode: null, latencyMs: 10_000, outcome: 'unknown', reason: 'no answer from the gateway in time' }),
+          attempt({
+            messageId: 'm-2',
+            answer: 'retryable',
+            statusCode: 503,
+            latencyMs: 8,
+            outcome: 'retry',
+            reason: 'gateway answered 503',
+            nextAttemptAt: at(1_000),
+          }),
+          attempt({
+            messageId: 'm-3',
+            answer: 'unknown',
+            statusCode: null,
+            latencyMs: 10_000,
+            outcome: 'unknown',
+            reason: 'no answer from the gateway in time',
+          }),
         ]),
       );
 
@@ -215,8 +234,23 @@ describe(TickListener.name, () => {
     });
 
     it("logs an 'attempt failed' line for each attempt that did not send, with its masked reason and nothing more", () => {
-      const retried = attempt({ messageId: 'm-2', answer: 'retryable', statusCode: 503, latencyMs: 8, outcome: 'retry', reason: 'gateway answered 503', nextAttemptAt: at(1_000) });
-      const rejected = attempt({ messageId: 'm-3', answer: 'rejected', statusCode: 400, latencyMs: 5, outcome: 'failed', reason: 'gateway answered 400: cannot deliver "[content]"' });
+      const retried = attempt({
+        messageId: 'm-2',
+        answer: 'retryable',
+        statusCode: 503,
+        latencyMs: 8,
+        outcome: 'retry',
+        reason: 'gateway answered 503',
+        nextAttemptAt: at(1_000),
+      });
+      const rejected = attempt({
+        messageId: 'm-3',
+        answer: 'rejected',
+        statusCode: 400,
+        latencyMs: 5,
+        outcome: 'failed',
+        reason: 'gateway answered 400: cannot deliver "[content]"',
+      });
 
       sut.onTick(result(tickReport(T0, { claimed: 3, sent: 1, retried: 1, failed: 1 }), [attempt({ messageId: 'm-1' }), retried, rejected]));
 
@@ -228,7 +262,12 @@ describe(TickListener.name, () => {
 
     it('never carries the content of a message the gateway echoed back, from the send to the alerts', async () => {
       const secret = 'Your one-time code is 918273';
-      const echoing = (kind: 'retryable' | 'unknown', error: string): GatewayResult => ({ kind, statusCode: kind === 'retryable' ? 503 : null, error, latencyMs: 9 });
+      const echoing = (kind: 'retryable' | 'unknown', error: string): GatewayResult => ({
+        kind,
+        statusCode: kind === 'retryable' ? 503 : null,
+        error,
+        latencyMs: 9,
+      });
       const messages = new FakeMessageRepository(clock);
       const overrides = { breaker: { failures: 3, cooldownMs: 60_000 } };
       build(alerts, overrides);
@@ -303,7 +342,12 @@ describe(TickListener.name, () => {
       sut.onTick(failedTick());
       for (let i = 1; i < ALERT_AFTER; i += 1) sut.onTick(skippedTick());
 
-      expect(alerts.alerts).toEqual([expect.objectContaining({ kind: 'ticks-without-sending', details: expect.objectContaining({ lastTick: expect.objectContaining({ skipped: 'breaker-open' }) }) })]);
+      expect(alerts.alerts).toEqual([
+        expect.objectContaining({
+          kind: 'ticks-without-sending',
+          details: expect.objectContaining({ lastTick: expect.objectContaining({ skipped: 'breaker-open' }) }),
+        }),
+      ]);
     });
 
     it('does not count ticks with nothing to send, which end the streak', () => {

@@ -69,7 +69,14 @@ describe(CreateMessages.name, () => {
       { phoneNumber: '+905551111111', content: 'hi', sendAfter: new Date('2026-W47') },
     ];
     const single = new CreateMessage(new FakeMessageRepository(clock), clock, settings);
-    const singleErrors = await Promise.all(bad.map((item) => single.execute(item).then(() => null, (e: ValidationError) => e)));
+    const singleErrors = await Promise.all(
+      bad.map((item) =>
+        single.execute(item).then(
+          () => null,
+          (e: ValidationError) => e,
+        ),
+      ),
+    );
 
     const answer = await sut.execute({ items: [valid(0), ...bad, valid(1)], atomic: false });
 

@@ -57,7 +57,13 @@ export class CreateMessages {
       const violations = newMessageViolations(item, now, this.settings.maxContentLength);
       if (violations.length > 0) return { error: itemError(violations) };
       return {
-        message: { phoneNumber: item.phoneNumber, content: item.content, sendAfter: item.sendAfter ?? null, expiresAt: item.expiresAt ?? null, priority: priorityOf(item) },
+        message: {
+          phoneNumber: item.phoneNumber,
+          content: item.content,
+          sendAfter: item.sendAfter ?? null,
+          expiresAt: item.expiresAt ?? null,
+          priority: priorityOf(item),
+        },
       };
     });
     if (command.atomic) {
@@ -87,5 +93,7 @@ function summary(results: BatchItemResult[], replayed: boolean): CreatedMessages
 /** What makes two batches "the same request": the mode and every item, as parsed. */
 function fingerprint(command: CreateMessagesCommand): string {
   const items = command.items.map((item) => ('rejected' in item ? { rejected: item.rejected } : canonicalFields(item)));
-  return createHash('sha256').update(JSON.stringify([command.atomic, items])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([command.atomic, items]))
+    .digest('hex');
 }

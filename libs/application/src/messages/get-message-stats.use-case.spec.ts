@@ -46,6 +46,10 @@ describe(GetMessageStats.name, () => {
   });
 
   it('reports zeros for an empty queue', async () => {
-    await expect(sut.execute()).resolves.toEqual({ total: 0, byStatus: { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 }, byPriority: [] });
+    await expect(sut.execute()).resolves.toEqual({
+      total: 0,
+      byStatus: { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 },
+      byPriority: [],
+    });
   });
 });

@@ -30,7 +30,8 @@ export function newMessageViolations(fields: MessageFields, now: Date, maxConten
   if (!expiresAtValid) add('expiresAt', 'expiresAt must be an ISO-8601 date-time');
   if (fields.expiresAt && expiresAtValid) {
     if (fields.expiresAt.getTime() <= now.getTime()) add('expiresAt', 'expiresAt must be in the future');
-    if (fields.sendAfter && sendAfterValid && fields.expiresAt.getTime() <= fields.sendAfter.getTime()) add('expiresAt', 'expiresAt must be later than sendAfter');
+    if (fields.sendAfter && sendAfterValid && fields.expiresAt.getTime() <= fields.sendAfter.getTime())
+      add('expiresAt', 'expiresAt must be later than sendAfter');
   }
   if (fields.priority !== undefined && fields.priority !== null) add('priority', priorityProblem(fields.priority));
   return violations;

@@ -29,7 +29,15 @@ describe(ReplayMessage.name, () => {
 
     const replayed = await sut.execute(message.id);
 
-    expect(replayed).toMatchObject({ id: message.id, status: 'pending', attemptCount: 0, failureReason: null, expiresAt: null, claimToken: null, replayCount: 1 });
+    expect(replayed).toMatchObject({
+      id: message.id,
+      status: 'pending',
+      attemptCount: 0,
+      failureReason: null,
+      expiresAt: null,
+      claimToken: null,
+      replayCount: 1,
+    });
     expect(messages.get(message.id).toProps()).toEqual(replayed.toProps());
     await expect(messages.history(message.id)).resolves.toEqual({
       attempts: [],
@@ -67,7 +75,10 @@ describe(ReplayMessage.name, () => {
     const message = messages.seed({ status, attemptCount: 1 });
 
     await expect(sut.execute(message.id)).rejects.toThrow(ReplayRefusedError);
-    await expect(sut.execute(message.id)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', message: `message ${message.id} cannot be replayed while ${status}` });
+    await expect(sut.execute(message.id)).rejects.toMatchObject({
+      code: 'ILLEGAL_TRANSITION',
+      message: `message ${message.id} cannot be replayed while ${status}`,
+    });
     expect(messages.get(message.id).status).toBe(status);
     expect(messages.replays).toEqual([]);
   });

@@ -26,7 +26,10 @@ describe(ReplayMessages.name, () => {
   /** One message in each state, reaching it at `updatedAt`. */
   const seedEveryState = (updatedAt: Date) =>
     Object.fromEntries(
-      (['pending', 'sending', 'sent', 'failed', 'unknown', 'expired'] as const).map((status) => [status, messages.seed({ status, updatedAt, attemptCount: 1 })]),
+      (['pending', 'sending', 'sent', 'failed', 'unknown', 'expired'] as const).map((status) => [
+        status,
+        messages.seed({ status, updatedAt, attemptCount: 1 }),
+      ]),
     );
 
   it('replays every message in the chosen states and counts them', async () => {

@@ -48,7 +48,13 @@ const GRACE_MS = 15_000;
 const seconds = (s: number) => new Date(T0.getTime() + s * 1_000);
 
 function settingsWith(overrides: Partial<DispatchSettings> = {}): DispatchSettings {
-  return dispatchSettings({ intervalMs: INTERVAL_MS, leaseMs: 30_000, breaker: { failures: 100, cooldownMs: 60_000 }, shutdownGraceMs: GRACE_MS, ...overrides });
+  return dispatchSettings({
+    intervalMs: INTERVAL_MS,
+    leaseMs: 30_000,
+    breaker: { failures: 100, cooldownMs: 60_000 },
+    shutdownGraceMs: GRACE_MS,
+    ...overrides,
+  });
 }
 
 const noTotals = { ticks: 0, claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0, invalid: 0, expired: 0, dropped: 0, released: 0 };
@@ -453,7 +459,20 @@ describe(DispatchScheduler.name, () => {
         lastTickAt: T0,
         nextTickAt: seconds(60),
         tickInProgress: false,
-        lastTick: { startedAt: T0, durationMs: 0, claimed: 3, sent: 1, retried: 1, failed: 0, unknown: 0, invalid: 1, expired: 0, dropped: 0, released: 0, skipped: null },
+        lastTick: {
+          startedAt: T0,
+          durationMs: 0,
+          claimed: 3,
+          sent: 1,
+          retried: 1,
+          failed: 0,
+          unknown: 0,
+          invalid: 1,
+          expired: 0,
+          dropped: 0,
+          released: 0,
+          skipped: null,
+        },
         totals: { ...noTotals, ticks: 1, claimed: 3, sent: 1, retried: 1, invalid: 1 },
         instanceId: 'solo-instance',
         isLeader: true,
@@ -578,7 +597,14 @@ describe(DispatchScheduler.name, () => {
       state.lastTickAtFails = true;
       leadership.leaderIdFails = true;
 
-      await expect(status()).resolves.toMatchObject({ running: true, isLeader: true, leaderId: null, lastTickAt: T0, nextTickAt: seconds(60), totals: { ticks: 1 } });
+      await expect(status()).resolves.toMatchObject({
+        running: true,
+        isLeader: true,
+        leaderId: null,
+        lastTickAt: T0,
+        nextTickAt: seconds(60),
+        totals: { ticks: 1 },
+      });
     });
   });
 
@@ -602,7 +628,12 @@ describe(DispatchScheduler.name, () => {
 
       await failingTicks(1);
       expect(alerts.alerts).toEqual([
-        expect.objectContaining({ kind: 'ticks-without-sending', instanceId: 'solo-instance', at: seconds(180), message: expect.stringContaining('3 ticks in a row') }),
+        expect.objectContaining({
+          kind: 'ticks-without-sending',
+          instanceId: 'solo-instance',
+          at: seconds(180),
+          message: expect.stringContaining('3 ticks in a row'),
+        }),
       ]);
 
       await failingTicks(3);

@@ -49,7 +49,12 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     private readonly settings: DispatchSettings,
     private readonly clock: Clock,
   ) {
-    this.loop = new Ticker(clock, settings.intervalMs, () => this.step(), (error) => this.listener.onStepFailed(error));
+    this.loop = new Ticker(
+      clock,
+      settings.intervalMs,
+      () => this.step(),
+      (error) => this.listener.onStepFailed(error),
+    );
   }
 
   snapshot(): SchedulerSnapshot {
@@ -111,7 +116,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     if (version === this.decisionVersion) this.running = desired === 'running' || (desired === null && this.settings.autostart);
     const wasLeader = this.leadership.isLeader;
     const leader = await this.leadership.acquire();
-    if (leader !== wasLeader) this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
+    if (leader !== wasLeader)
+      this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
     if (!leader || this.draining) return interval;
 
     await this.housekeeping.execute();

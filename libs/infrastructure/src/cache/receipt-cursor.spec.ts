@@ -45,7 +45,10 @@ describe('receipt cursor', () => {
     ['a truncated id', bytes.subarray(0, bytes.length - 1).toString('base64url')],
     ['another tag', withTag(2)],
     ['the same id twice', Buffer.concat([bytes.subarray(0, 9), Buffer.from(same + same, 'hex')]).toString('base64url')],
-    ['too many ids', Buffer.concat([bytes.subarray(0, 9), ...ids(MAX_CARRIED + 1).map((id) => Buffer.from(id.replaceAll('-', ''), 'hex'))]).toString('base64url')],
+    [
+      'too many ids',
+      Buffer.concat([bytes.subarray(0, 9), ...ids(MAX_CARRIED + 1).map((id) => Buffer.from(id.replaceAll('-', ''), 'hex'))]).toString('base64url'),
+    ],
   ])('refuses %s', (_what, cursor) => {
     expect(() => decodeReceiptCursor(cursor)).toThrow(InvalidCursorError);
   });

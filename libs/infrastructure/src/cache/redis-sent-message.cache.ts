@@ -1,13 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import {
-  CacheUnavailableError,
-  type CachedReceipt,
-  type CacheState,
-  type HeldReceiptPage,
-  SentMessageCache,
-  type StoredReceipt,
-} from '@app/domain';
+import { CacheUnavailableError, type CachedReceipt, type CacheState, type HeldReceiptPage, SentMessageCache, type StoredReceipt } from '@app/domain';
 import { decodeReceiptCursor, encodeReceiptCursor, isMessageId, MAX_CARRIED } from './receipt-cursor.js';
 
 export const SENT_MESSAGE_KEY_PREFIX = 'sent_message:';
@@ -55,7 +48,10 @@ export class RedisSentMessageCache extends SentMessageCache implements OnApplica
   private readonly redis: Redis;
   private lastErrorLogged = 0;
 
-  constructor(url: string, private readonly ttlSeconds: number) {
+  constructor(
+    url: string,
+    private readonly ttlSeconds: number,
+  ) {
     super();
     this.redis = new Redis(url, {
       enableOfflineQueue: false,

@@ -165,9 +165,7 @@ describe(AppConfig.name, () => {
   });
 
   it('refuses RETRY_MAX_MS below RETRY_BASE_MS', () => {
-    expect(problemsOf({ ...REQUIRED, RETRY_BASE_MS: '2000', RETRY_MAX_MS: '1000' })).toEqual([
-      'RETRY_MAX_MS: must not be less than RETRY_BASE_MS (2000)',
-    ]);
+    expect(problemsOf({ ...REQUIRED, RETRY_BASE_MS: '2000', RETRY_MAX_MS: '1000' })).toEqual(['RETRY_MAX_MS: must not be less than RETRY_BASE_MS (2000)']);
     expect(namesIn(problemsOf({ ...REQUIRED, RETRY_BASE_MS: '400000' }))).toEqual(['RETRY_MAX_MS']);
   });
 
@@ -229,7 +227,10 @@ describe(AppConfig.name, () => {
     });
 
     it('names a short CLAIM_LEASE_MS together with the other bad variables', () => {
-      expect(namesIn(problemsOf({ ...REQUIRED, API_KEYS: 'short', CLAIM_LEASE_MS: '5000', WEBHOOK_TIMEOUT_MS: '9000' }))).toEqual(['API_KEYS', 'CLAIM_LEASE_MS']);
+      expect(namesIn(problemsOf({ ...REQUIRED, API_KEYS: 'short', CLAIM_LEASE_MS: '5000', WEBHOOK_TIMEOUT_MS: '9000' }))).toEqual([
+        'API_KEYS',
+        'CLAIM_LEASE_MS',
+      ]);
     });
 
     it('accepts only an http(s) URL as ALERT_WEBHOOK_URL', () => {

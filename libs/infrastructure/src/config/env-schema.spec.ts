@@ -23,7 +23,14 @@ const V = defineVariables({
   RATE: decimal({ min: 0, max: 1, default: 0.5, doc: 'a share' }),
   ON: boolean({ default: false, doc: 'a switch' }),
   MODE: oneOf(['a', 'b'], { default: 'a', doc: 'a mode' }),
-  NAME: text({ maxLength: 5, pattern: /^[a-z]+$/, invalid: 'must be lower-case letters', default: (env) => `${env.HOSTNAME ?? 'box'}x`, docDefault: '`<host>x`', doc: 'a name' }),
+  NAME: text({
+    maxLength: 5,
+    pattern: /^[a-z]+$/,
+    invalid: 'must be lower-case letters',
+    default: (env) => `${env.HOSTNAME ?? 'box'}x`,
+    docDefault: '`<host>x`',
+    doc: 'a name',
+  }),
   TAGS: variable((raw) => (raw.includes(';') ? new Invalid('must not hold ;') : raw.split(',')), { doc: 'tags' }),
   LOW: integer({ min: 0, max: 100, default: 10, doc: 'the low mark' }),
   HIGH: integer({ min: 0, max: 100, default: 20, doc: 'the high mark' }),
@@ -90,7 +97,11 @@ describe('env-schema', () => {
 
   it('checks a relation once its variables are valid, on defaults too, after the other problems', () => {
     expect(problemsOf({ HOST: 'db', HIGH: '5' })).toEqual(['HIGH: must not be less than LOW (10)']);
-    expect(problemsOf({ PORT: '0', LOW: '50', HIGH: '40' })).toEqual(['HOST: is required: where to connect', 'PORT: PORT must not be less than 1', 'HIGH: must not be less than LOW (50)']);
+    expect(problemsOf({ PORT: '0', LOW: '50', HIGH: '40' })).toEqual([
+      'HOST: is required: where to connect',
+      'PORT: PORT must not be less than 1',
+      'HIGH: must not be less than LOW (50)',
+    ]);
     expect(problemsOf({ HOST: 'db', LOW: 'x', HIGH: '1' })).toEqual(['LOW: LOW must be an integer number']);
   });
 

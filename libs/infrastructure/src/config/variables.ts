@@ -40,11 +40,17 @@ export const ENV_VARIABLES = defineVariables({
   }),
   WEBHOOK_AUTH_KEY: text({ required: 'is required: the key sent as x-ins-auth-key to the gateway', doc: 'sent to the gateway as `x-ins-auth-key`' }),
   WEBHOOK_TIMEOUT_MS: integer({ min: 1, max: 600_000, default: 10_000, doc: 'time allowed for one gateway call' }),
-  API_KEYS: variable((raw) => (API_KEYS.test(raw) ? raw.split(',').map((key) => key.trim()) : new Invalid('must be comma-separated keys of at least 16 characters each, without spaces inside a key')), {
-    required: 'is required: comma-separated keys accepted in x-ins-auth-key',
-    docDefault: '(required; `npm start` generates one)',
-    doc: 'comma-separated keys accepted in `x-ins-auth-key`, each at least 16 characters',
-  }),
+  API_KEYS: variable(
+    (raw) =>
+      API_KEYS.test(raw)
+        ? raw.split(',').map((key) => key.trim())
+        : new Invalid('must be comma-separated keys of at least 16 characters each, without spaces inside a key'),
+    {
+      required: 'is required: comma-separated keys accepted in x-ins-auth-key',
+      docDefault: '(required; `npm start` generates one)',
+      doc: 'comma-separated keys accepted in `x-ins-auth-key`, each at least 16 characters',
+    },
+  ),
   DISPATCH_INTERVAL_MS: integer({ min: 1, max: 86_400_000, default: 120_000, doc: 'time between the starts of two ticks' }),
   DISPATCH_BATCH_SIZE: integer({ min: 1, max: 1000, default: 2, doc: 'messages taken per tick' }),
   DISPATCH_AUTOSTART: boolean({ default: true, doc: 'start sending at boot' }),

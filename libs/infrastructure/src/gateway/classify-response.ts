@@ -21,7 +21,13 @@ export function classifyResponse(status: number, body: string, retryAfter: strin
   }
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter);
-    return { kind: 'retryable', statusCode: status, error: `gateway answered ${status}: ${excerpt(body)}`, latencyMs, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    return {
+      kind: 'retryable',
+      statusCode: status,
+      error: `gateway answered ${status}: ${excerpt(body)}`,
+      latencyMs,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
   const what = status >= 200 && status < 300 ? `${status} instead of 202` : `${status}`;
   return { kind: 'rejected', statusCode: status, error: `gateway answered ${what}: ${excerpt(body)}`, latencyMs };

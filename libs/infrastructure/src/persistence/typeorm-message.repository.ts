@@ -46,7 +46,15 @@ export class TypeOrmMessageRepository extends MessageRepository {
   }
 
   async create(draft: NewMessage): Promise<CreateResult> {
-    const params = [draft.phoneNumber, draft.content, draft.sendAfter ?? null, draft.expiresAt ?? null, draft.idempotencyKey ?? null, draft.requestHash ?? null, draft.priority ?? DEFAULT_PRIORITY];
+    const params = [
+      draft.phoneNumber,
+      draft.content,
+      draft.sendAfter ?? null,
+      draft.expiresAt ?? null,
+      draft.idempotencyKey ?? null,
+      draft.requestHash ?? null,
+      draft.priority ?? DEFAULT_PRIORITY,
+    ];
     // With a key, concurrent creates meet at the unique index: one inserts, the others wait for
     // it to commit, insert nothing, and read the winner's row.
     const inserted: MessageRow[] = await this.db.query(
@@ -62,10 +70,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
     return { ...existing, created: false };
   }
 
-  async createMany(
-    items: readonly BatchItem[],
-    idempotency?: BatchIdempotency,
-  ): Promise<CreateManyResult> {
+  async createMany(items: readonly BatchItem[], idempotency?: BatchIdempotency): Promise<CreateManyResult> {
     // PostgreSQL documents no order for the rows of RETURNING, so the ids are made here and the
     // answer is in request order by construction. ORDER BY ord inserts the rows in request order
     // too, so their seq (the claim order) follows it (PostgreSQL's behaviour, not a documented promise).

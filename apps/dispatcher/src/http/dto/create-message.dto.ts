@@ -5,11 +5,20 @@ import { IsPriority, PRIORITY_SCHEMA } from '../priority.js';
 import { IsRfc3339DateTime } from '../rfc3339.js';
 
 export class CreateMessageDto {
-  @ApiProperty({ pattern: '^\\+[1-9]\\d{6,14}$', example: '+905551111111', description: 'Recipient in E.164 format (+, country code and number, 7 to 15 digits), a valid number for its country' })
+  @ApiProperty({
+    pattern: '^\\+[1-9]\\d{6,14}$',
+    example: '+905551111111',
+    description: 'Recipient in E.164 format (+, country code and number, 7 to 15 digits), a valid number for its country',
+  })
   @IsString()
   phoneNumber!: string;
 
-  @ApiProperty({ minLength: 1, example: 'hello', description: 'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters, not only white space; valid Unicode with no NUL and no lone surrogate. "ğ" and "😀" count as one each (user-perceived characters)' })
+  @ApiProperty({
+    minLength: 1,
+    example: 'hello',
+    description:
+      'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters, not only white space; valid Unicode with no NUL and no lone surrogate. "ğ" and "😀" count as one each (user-perceived characters)',
+  })
   @IsString()
   content!: string;
 
@@ -18,7 +27,9 @@ export class CreateMessageDto {
   @IsRfc3339DateTime()
   sendAfter?: string;
 
-  @ApiPropertyOptional(dateTimeProperty('Never sent after this time: it becomes expired instead. In the future, and later than sendAfter', '2026-11-22T20:00:00Z'))
+  @ApiPropertyOptional(
+    dateTimeProperty('Never sent after this time: it becomes expired instead. In the future, and later than sendAfter', '2026-11-22T20:00:00Z'),
+  )
   @IsOptional()
   @IsRfc3339DateTime()
   expiresAt?: string;

@@ -70,7 +70,13 @@ export class CreateMessagesResultDto {
     description: 'One result per item, in request order: { id } for a created message, { error } for a refused item',
     example: [
       { id: EXAMPLE_ID },
-      { error: { code: 'VALIDATION_FAILED', message: `phoneNumber: ${EXAMPLE_PHONE_PROBLEM}`, details: [{ field: 'phoneNumber', messages: [EXAMPLE_PHONE_PROBLEM] }] } },
+      {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: `phoneNumber: ${EXAMPLE_PHONE_PROBLEM}`,
+          details: [{ field: 'phoneNumber', messages: [EXAMPLE_PHONE_PROBLEM] }],
+        },
+      },
     ],
   })
   results!: (CreatedItemDto | RefusedItemDto)[];

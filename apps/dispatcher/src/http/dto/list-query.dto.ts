@@ -26,7 +26,13 @@ export class ListMessagesQueryDto extends PageQueryDto {
   @IsIn(MESSAGE_STATUSES, { message: `status must be one of ${MESSAGE_STATUSES.join(', ')}` })
   status?: MessageStatus;
 
-  @ApiPropertyOptional({ type: PRIORITY_SCHEMA.type, minimum: PRIORITY_SCHEMA.minimum, maximum: PRIORITY_SCHEMA.maximum, example: 100, description: 'Only messages of this priority' })
+  @ApiPropertyOptional({
+    type: PRIORITY_SCHEMA.type,
+    minimum: PRIORITY_SCHEMA.minimum,
+    maximum: PRIORITY_SCHEMA.maximum,
+    example: 100,
+    description: 'Only messages of this priority',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsPriority()

@@ -1,5 +1,14 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
-import { type AttemptOutcome, type AttemptRecord, type Message, MESSAGE_STATUSES, type MessageStatus, type PriorityCount, type ReplayRecord, REPLAYABLE_STATUSES } from '@app/domain';
+import {
+  type AttemptOutcome,
+  type AttemptRecord,
+  type Message,
+  MESSAGE_STATUSES,
+  type MessageStatus,
+  type PriorityCount,
+  type ReplayRecord,
+  REPLAYABLE_STATUSES,
+} from '@app/domain';
 import { PRIORITY_SCHEMA } from '../priority.js';
 
 const EXAMPLE_ID = '0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11';
@@ -31,7 +40,10 @@ export class SentMessageDto {
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T10:00:00.000Z' })
   createdAt!: Date;
 
-  @ApiProperty({ example: true, description: 'Whether its receipt is in Redis now (GET /api/v1/messages/{id}/receipt reads it from there); false while Redis is down or not configured' })
+  @ApiProperty({
+    example: true,
+    description: 'Whether its receipt is in Redis now (GET /api/v1/messages/{id}/receipt reads it from there); false while Redis is down or not configured',
+  })
   cached!: boolean;
 
   /** Every field but `cached`, which the sent list adds (one Redis look-up per page). */
@@ -135,7 +147,12 @@ export class SentMessagePageDto {
   @ApiProperty({ type: [SentMessageDto] })
   items!: SentMessageDto[];
 
-  @ApiProperty({ type: String, nullable: true, example: 'WyJzZW50IiwiMjAyNi0xMS0yMlQxMDowMDowMi4wMDBaIiwiNDIiXQ', description: 'Pass as cursor for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'WyJzZW50IiwiMjAyNi0xMS0yMlQxMDowMDowMi4wMDBaIiwiNDIiXQ',
+    description: 'Pass as cursor for the next page; null on the last page',
+  })
   nextCursor!: string | null;
 }
 

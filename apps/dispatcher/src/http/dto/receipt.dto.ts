@@ -16,7 +16,8 @@ export class ReceiptDto {
   @ApiProperty({
     enum: ['cache', 'database'],
     example: 'cache',
-    description: 'cache: read from Redis (sent_message:<id>); database: from PostgreSQL, because Redis has no readable copy (never cached, expired), is down or is not configured',
+    description:
+      'cache: read from Redis (sent_message:<id>); database: from PostgreSQL, because Redis has no readable copy (never cached, expired), is down or is not configured',
   })
   source!: 'cache' | 'database';
 
@@ -51,7 +52,10 @@ export class CachedReceiptDto {
 }
 
 export class CachedReceiptPageDto {
-  @ApiProperty({ type: [CachedReceiptDto], description: 'At most `limit`; possibly fewer, even none, before the walk is over (SCAN visits Redis a part at a time)' })
+  @ApiProperty({
+    type: [CachedReceiptDto],
+    description: 'At most `limit`; possibly fewer, even none, before the walk is over (SCAN visits Redis a part at a time)',
+  })
   items!: CachedReceiptDto[];
 
   @ApiProperty({
@@ -63,6 +67,10 @@ export class CachedReceiptPageDto {
   })
   nextCursor!: string | null;
 
-  @ApiProperty({ enum: ['up', 'disabled'], example: 'up', description: 'up: read from Redis; disabled: REDIS_URL is not set, so nothing is cached (items is empty)' })
+  @ApiProperty({
+    enum: ['up', 'disabled'],
+    example: 'up',
+    description: 'up: read from Redis; disabled: REDIS_URL is not set, so nothing is cached (items is empty)',
+  })
   cache!: 'up' | 'disabled';
 }

@@ -5,7 +5,14 @@ import { MESSAGE_STATUSES } from '@app/domain';
 import { IsRfc3339DateTime } from '../rfc3339.js';
 
 export class ReplayMessagesDto {
-  @ApiProperty({ isArray: true, enum: ['failed', 'unknown', 'expired'], minItems: 1, maxItems: MESSAGE_STATUSES.length, example: ['failed', 'unknown'], description: 'Replay messages in these states (any other status is a 409)' })
+  @ApiProperty({
+    isArray: true,
+    enum: ['failed', 'unknown', 'expired'],
+    minItems: 1,
+    maxItems: MESSAGE_STATUSES.length,
+    example: ['failed', 'unknown'],
+    description: 'Replay messages in these states (any other status is a 409)',
+  })
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(MESSAGE_STATUSES.length)
@@ -22,7 +29,12 @@ export class ReplayMessagesDto {
   @IsRfc3339DateTime()
   to?: string;
 
-  @ApiPropertyOptional({ type: Boolean, nullable: true, default: false, description: 'Count what would be replayed, change nothing; null is the same as leaving it out' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    default: false,
+    description: 'Count what would be replayed, change nothing; null is the same as leaving it out',
+  })
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;

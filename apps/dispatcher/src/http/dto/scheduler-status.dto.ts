@@ -32,7 +32,8 @@ export class BreakerStatusDto {
   @ApiProperty({ enum: ['closed', 'open', 'half-open'], example: 'closed' }) state!: string;
   @ApiProperty({ example: 0 }) consecutiveFailures!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null }) openedAt!: Date | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'When an open breaker lets one probe through' }) probeAt!: Date | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null, description: 'When an open breaker lets one probe through' })
+  probeAt!: Date | null;
 }
 
 export class SchedulerStatusDto {
