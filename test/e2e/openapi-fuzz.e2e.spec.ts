@@ -341,14 +341,12 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
         fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).filter((k) => k !== API_KEY && !/[\r\n]/.test(k)),
       );
       families.push(
-        fc
-          .tuple(base, key, anyBody)
-          .map(([parts, k, body]) =>
-            toCase(op, 'no or a wrong key', 401, parts, {
-              headers: { 'x-ins-auth-key': k, ...(body ? { 'content-type': 'application/json' } : {}) },
-              body: body ?? undefined,
-            }),
-          ),
+        fc.tuple(base, key, anyBody).map(([parts, k, body]) =>
+          toCase(op, 'no or a wrong key', 401, parts, {
+            headers: { 'x-ins-auth-key': k, ...(body ? { 'content-type': 'application/json' } : {}) },
+            body: body ?? undefined,
+          }),
+        ),
       );
     }
     // Request line and headers over 16 KB: 431 on any route.
@@ -449,22 +447,18 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
           body: bytes(deep(depth, open, close, inner)),
           headers: json,
         })),
-      fc
-        .integer({ min: 20_001, max: 40_000 })
-        .map((count) => ({
-          kind: `${count} keys`,
-          expect: 'client-error' as Expectation,
-          body: bytes(`{${Array.from({ length: count }, (_, i) => `"k${i}":${i}`).join(',')}}`),
-          headers: json,
-        })),
-      fc
-        .tuple(valid, fc.integer({ min: 2_600_000, max: 3_000_000 }))
-        .map(([b, size]) => ({
-          kind: `${size} bytes`,
-          expect: 'client-error' as Expectation,
-          body: bytes(JSON.stringify({ ...(b as object), padding: 'x'.repeat(size) })),
-          headers: json,
-        })),
+      fc.integer({ min: 20_001, max: 40_000 }).map((count) => ({
+        kind: `${count} keys`,
+        expect: 'client-error' as Expectation,
+        body: bytes(`{${Array.from({ length: count }, (_, i) => `"k${i}":${i}`).join(',')}}`),
+        headers: json,
+      })),
+      fc.tuple(valid, fc.integer({ min: 2_600_000, max: 3_000_000 })).map(([b, size]) => ({
+        kind: `${size} bytes`,
+        expect: 'client-error' as Expectation,
+        body: bytes(JSON.stringify({ ...(b as object), padding: 'x'.repeat(size) })),
+        headers: json,
+      })),
       fc
         .tuple(
           valid,
