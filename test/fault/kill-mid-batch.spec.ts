@@ -113,6 +113,6 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
         });
       }
     }),
-    90_000,
+    150_000,
   );
 });

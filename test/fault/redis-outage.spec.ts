@@ -129,6 +129,6 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       expect(duplicates).toEqual([]);
       expect((await sut.ready()).status).toBe(200);
     }),
-    50_000,
+    100_000,
   );
 });

@@ -197,6 +197,6 @@ describe('three dispatcher replicas on one database (fault)', () => {
       expect(rows.filter((r) => r.status === 'sending' || r.status === 'unknown').length).toBeLessThanOrEqual(BATCH);
       expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(all.length - BATCH);
     }),
-    55_000,
+    100_000,
   );
 });
