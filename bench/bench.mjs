@@ -624,7 +624,8 @@ async function dispatchPhase(results) {
   results.ceiling = { ...ceiling, rounds: ceilings.map((c) => c.perSecond) };
   say(
     `ceiling: bare node:http keep-alive client (own process), ${fmt(ceiling.requests)} POST /webhook at concurrency ${ceiling.concurrency}` +
-      ` after ${fmt(SIZES.ceilingWarmup)} warm-up: ${fmt(ceiling.perSecond)} req/s (median of ${ceilings.length} rounds: ${ceilings.map((c) => fmt(c.perSecond)).join(', ')})` +
+      ` after ${fmt(SIZES.ceilingWarmup)} warm-up: ${fmt(ceiling.perSecond)} req/s` +
+      ` (median of ${ceilings.length} rounds: ${ceilings.map((c) => fmt(c.perSecond)).join(', ')})` +
       `${ceilings.some((c) => c.not202) ? '; some answers not 202!' : ''}`,
   );
   if (ceiling.cpu) say(`  ${cpuLine(ceiling.cpu)}`);
@@ -636,7 +637,8 @@ async function dispatchPhase(results) {
     .filter((s) => runs.some((r) => r.counts[s] > 0))
     .map((s) => `${runs.reduce((n, r) => n + r.counts[s], 0)} ${s}`);
   say(
-    `dispatcher, DISPATCH_CONCURRENCY=64: ${fmt(SIZES.dispatchMessages)} rows per round, each round's ceiling measured just before it, after a ${fmt(SIZES.dispatchWarmup)}-message warm-up: ` +
+    `dispatcher, DISPATCH_CONCURRENCY=64: ${fmt(SIZES.dispatchMessages)} rows per round, each round's ceiling measured just before it, ` +
+      `after a ${fmt(SIZES.dispatchWarmup)}-message warm-up: ` +
       `${runs.map((r, i) => `${fmt(r.perSecond)} msgs/s (${fmt(r.perSecond / ceilings[i].perSecond, 2)})`).join(', ')}; median ${fmt(run.perSecond)} msgs/s` +
       ` = ${fmt(run.ratio, 2)} of the median ceiling (target >= ${TARGETS.dispatchRatio}; ${REFERENCES})` +
       `${problems.length ? `; NOT SENT: ${problems.join(', ')}` : ''}`,
@@ -834,7 +836,8 @@ async function printMachine() {
   say(`message-dispatcher benchmark${options.quick ? ' (--quick: small sizes, a smoke run; the figures are not the real ones)' : ''}`);
   say(`code:       ${ROOT} @ ${commit}`);
   say(
-    `machine:    ${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB RAM, ${os.type()} ${os.release()}`,
+    `machine:    ${cpus[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ` +
+      `${fmt(os.totalmem() / 2 ** 30, 1)} GB RAM, ${os.type()} ${os.release()}`,
   );
   say(
     `load:       ${os
@@ -844,7 +847,8 @@ async function printMachine() {
   );
   say(`node:       ${process.version}`);
   say(
-    `postgres:   ${server.version} (shared_buffers ${server.shared_buffers}, synchronous_commit ${server.synchronous_commit}, autovacuum ${server.autovacuum}), database ${dbName}`,
+    `postgres:   ${server.version} (shared_buffers ${server.shared_buffers}, synchronous_commit ${server.synchronous_commit}, ` +
+      `autovacuum ${server.autovacuum}), database ${dbName}`,
   );
   say(`            rows are inserted by SQL, then ANALYZE (not timed), before each measurement`);
   say(`redis:      ${redisVersion} at ${REDIS_URL}`);
@@ -858,10 +862,13 @@ async function printMachine() {
     say(`            + node ${DISPATCHER_NODE_ARGS.join(' ')} (BENCH_DISPATCHER_NODE_ARGS: a diagnostic run, not the real figures)`);
   say(`sandbox:    SANDBOX_MODE=accept, no latency, no failures (every POST answered 202)`);
   say(
-    `sizes:      ceiling ${SIZES.ceilingRounds} x ${fmt(SIZES.ceilingRequests)} req (+${fmt(SIZES.ceilingWarmup)} warm-up each) at concurrency ${SIZES.concurrency}; ` +
-      `dispatch ${fmt(SIZES.dispatchMessages)} (+${fmt(SIZES.dispatchWarmup)} warm-up); serial ${fmt(SIZES.serialMessages)} or ${SIZES.serialTimeLimitMs / 1000} s (+${fmt(SIZES.serialWarmup)}); ` +
+    `sizes:      ceiling ${SIZES.ceilingRounds} x ${fmt(SIZES.ceilingRequests)} req (+${fmt(SIZES.ceilingWarmup)} warm-up each) ` +
+      `at concurrency ${SIZES.concurrency}; ` +
+      `dispatch ${fmt(SIZES.dispatchMessages)} (+${fmt(SIZES.dispatchWarmup)} warm-up); ` +
+      `serial ${fmt(SIZES.serialMessages)} or ${SIZES.serialTimeLimitMs / 1000} s (+${fmt(SIZES.serialWarmup)}); ` +
       `bulk ${fmt(SIZES.bulkMessages)} in batches of ${fmt(SIZES.bulkBatch)}, ${SIZES.bulkClients} clients; memory ${fmt(SIZES.memoryRows)} rows, ` +
-      `RSS every ${SIZES.sampleEveryMs} ms until ${fmt(SIZES.memoryMinSent)} sent (${SIZES.memorySampleMs / 1000}-${SIZES.memoryMaxMs / 1000} s); poll every ${POLL_EVERY_MS} ms`,
+      `RSS every ${SIZES.sampleEveryMs} ms until ${fmt(SIZES.memoryMinSent)} sent (${SIZES.memorySampleMs / 1000}-${SIZES.memoryMaxMs / 1000} s); ` +
+      `poll every ${POLL_EVERY_MS} ms`,
   );
 }
 

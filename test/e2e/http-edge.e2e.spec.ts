@@ -169,7 +169,9 @@ describe('HTTP edge (e2e)', () => {
 
     it('invites the body of an authenticated Expect: 100-continue request when it is about to read it', async () => {
       const message = JSON.stringify({ phoneNumber: '+905551111111', content: 'asked first' });
-      const head = `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${message.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+      const head =
+        `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${message.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
       const socket = connect(port, '127.0.0.1');
       let received = '';
       const done = new Promise<void>((resolve) => socket.on('close', () => resolve()));
@@ -387,7 +389,8 @@ describe('HTTP edge (e2e)', () => {
       ['a header with no colon', 'GET /health/live HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n'],
       [
         'a bad chunk size',
-        `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+        `POST /api/v1/messages HTTP/1.1\r\nHost: localhost\r\nx-ins-auth-key: ${API_KEY}\r\n` +
+          'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
       ],
     ])('answers %s with a JSON 400', async (_what, bytes) => {
       const answer = await exchange(bytes);

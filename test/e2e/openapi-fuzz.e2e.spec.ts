@@ -673,7 +673,8 @@ describe('fuzz from the OpenAPI document (e2e)', () => {
     expect(ids.size).toBe(seededIds.length + created.size);
     for (const id of created) expect(ids.has(id)).toBe(true);
     console.log(
-      `openapi fuzz: ${requests} requests, ${created.size} messages created; statuses seen per operation:\n${[...seenStatuses].map(([op, s]) => `  ${op}: ${[...s].sort().join(', ')}`).join('\n')}`,
+      `openapi fuzz: ${requests} requests, ${created.size} messages created; statuses seen per operation:\n` +
+        `${[...seenStatuses].map(([op, s]) => `  ${op}: ${[...s].sort().join(', ')}`).join('\n')}`,
     );
   });
 });

@@ -95,7 +95,8 @@ describe('database connections cut mid-tick (fault)', () => {
       console.log(
         `database cut test: messages ${rows.length}, cuts ${CUTS}, backends terminated ${terminated}, sent ${sent.length}, unknown ${unknown.length} ` +
           `(${acceptedButUnknown.length} of them accepted by the gateway), duplicates ${duplicates.length}, ` +
-          `readiness samples ${readiness.length}: ${readiness.filter((s) => s === 200).length} x 200, ${readiness.filter((s) => s === 503).length} x 503, ${readiness.filter((s) => s === 0).length} without answer`,
+          `readiness samples ${readiness.length}: ${readiness.filter((s) => s === 200).length} x 200, ` +
+          `${readiness.filter((s) => s === 503).length} x 503, ${readiness.filter((s) => s === 0).length} without answer`,
       );
 
       expect(terminated).toBeGreaterThanOrEqual(CUTS);

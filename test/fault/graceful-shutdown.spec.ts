@@ -86,7 +86,9 @@ describe('SIGTERM during a slow send (fault)', () => {
 
   it('turns readiness to 503 while draining, exits with code 0, and another replica leads within two intervals', () => {
     console.log(
-      `graceful shutdown test: readiness while draining ${JSON.stringify(readinessWhileDraining)}, exit ${JSON.stringify(exit)} ${exitMs} ms after SIGTERM, takeover ${takeoverMs} ms after exit (first attempt recorded by ${other?.instanceId} ${otherFirstSendMs} ms after SIGTERM)\n` +
+      `graceful shutdown test: readiness while draining ${JSON.stringify(readinessWhileDraining)}, ` +
+        `exit ${JSON.stringify(exit)} ${exitMs} ms after SIGTERM, takeover ${takeoverMs} ms after exit ` +
+        `(first attempt recorded by ${other?.instanceId} ${otherFirstSendMs} ms after SIGTERM)\n` +
         `----- output of ${leader.instanceId} -----\n${leader
           .output()
           .split('\n')

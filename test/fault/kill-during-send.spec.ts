@@ -69,7 +69,8 @@ describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
       const unknown = rows.filter((r) => r.status === 'unknown');
       console.log(
         `kill -9 test: messages ${rows.length}, kills ${kills}, sent ${sent.length}, unknown ${unknown.length} ` +
-          `(${unknown.filter((r) => byKey.has(r.id)).length} of them reached the gateway), requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
+          `(${unknown.filter((r) => byKey.has(r.id)).length} of them reached the gateway), ` +
+          `requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
       );
 
       expect(rows).toHaveLength(MESSAGES);

@@ -91,7 +91,8 @@ describe('dispatcher killed with SIGKILL mid-batch (fault)', () => {
       const duplicates = [...byKey.values()].filter((requests) => requests.length > 1);
       console.log(
         `kill -9 mid-batch: messages ${final.length}, kills ${KILLS}, in doubt at each kill [${inDoubtPerKill.join(', ')}], ` +
-          `claimed but never attempted ${neverAttempted.size}, unknown ${unknown.length}, requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
+          `claimed but never attempted ${neverAttempted.size}, unknown ${unknown.length}, ` +
+          `requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
       );
 
       expect(duplicates).toEqual([]);

@@ -124,7 +124,8 @@ describe('Redis stopped and restarted under a running dispatcher (fault)', () =>
       const duplicates = [...sandbox.byKey().values()].filter((requests) => requests.length > 1);
       const rows = await sentRows();
       console.log(
-        `redis outage test: sent ${rows.length} (${rows.filter((r) => r.sent_at > downAt && r.sent_at < upAt).length} while Redis was down), requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
+        `redis outage test: sent ${rows.length} (${rows.filter((r) => r.sent_at > downAt && r.sent_at < upAt).length} while Redis was down), ` +
+          `requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
       );
       expect(duplicates).toEqual([]);
       expect((await sut.ready()).status).toBe(200);

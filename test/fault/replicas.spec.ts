@@ -162,8 +162,10 @@ describe('three dispatcher replicas on one database (fault)', () => {
       const byKey = sandbox.byKey();
       const duplicates = [...byKey.values()].filter((requests) => requests.length > 1);
       console.log(
-        `replicas test: requests ${all.length}, ticks ${tickStarts.length}, duplicates ${duplicates.length}, shortest tick gap ${Math.min(...gaps.map((g) => g.gap))} ms ` +
-          `(${Math.min(...gaps.filter((g) => !nearChange(g.at)).map((g) => g.gap))} ms away from the leader change), most requests per tick ${Math.max(...perTick.values())}, ` +
+        `replicas test: requests ${all.length}, ticks ${tickStarts.length}, duplicates ${duplicates.length}, ` +
+          `shortest tick gap ${Math.min(...gaps.map((g) => g.gap))} ms ` +
+          `(${Math.min(...gaps.filter((g) => !nearChange(g.at)).map((g) => g.gap))} ms away from the leader change), ` +
+          `most requests per tick ${Math.max(...perTick.values())}, ` +
           `busiest ${INTERVAL} ms window at the gateway ${window.max} (shortest span of ${BATCH + 1} requests ${minSpan(all, BATCH)} ms), ` +
           `takeover ${takeoverMs} ms, ${leaderId} -> ${newLeaderId}`,
       );

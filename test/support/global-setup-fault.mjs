@@ -15,7 +15,8 @@ export default async function globalSetup() {
   // The guessable entry points (dist/apps/dispatcher/main.js), as `npm run build` writes them.
   if (build.status === 0) build = spawnSync(process.execPath, ['scripts/entry-points.mjs'], { cwd: root, encoding: 'utf8', timeout: 10_000 });
   if (build.status !== 0) {
-    process.env.FAULT_BUILD_ERROR = `building the dispatcher failed (${build.error?.message ?? `exit ${build.status}`}): ${(build.stdout + build.stderr).slice(-2_000)}`;
+    process.env.FAULT_BUILD_ERROR =
+      `building the dispatcher failed (${build.error?.message ?? `exit ${build.status}`}): ` + `${(build.stdout + build.stderr).slice(-2_000)}`;
     console.error(process.env.FAULT_BUILD_ERROR);
   }
 }

@@ -39,7 +39,8 @@ function documentHead() {
       [
         'Sends queued SMS messages to the gateway at a steady cadence, the highest priority first and the oldest first within a priority, never twice. ' +
           `Every /api/v1 route needs the ${API_KEY_HEADER} header with one of API_KEYS, checked before the request body is read.`,
-        'Every error answer has the body `ErrorBody` ({ statusCode, code, message, details? }), but the 503 of GET /health, which is its health report; each operation lists every status it can answer, ' +
+        'Every error answer has the body `ErrorBody` ({ statusCode, code, message, details? }), but the 503 of GET /health, ' +
+          'which is its health report; each operation lists every status it can answer, ' +
           'with an example per error `code` (branch on the code, not on the message).',
         'Some requests reach no operation and get the same error body: a path with a malformed percent-encoding (400 `INVALID_PATH`), ' +
           'an unknown route (404, after the key check under /api/v1), and, with the connection closed after the answer, a request the HTTP ' +

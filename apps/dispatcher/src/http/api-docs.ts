@@ -187,6 +187,8 @@ export function dateTimeProperty(description: string, example: string) {
     nullable: true,
     pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$',
     example,
-    description: `${description}. An RFC 3339 date-time with a time zone (Z or ±HH:MM), years 0001 to 9999, a real calendar day, no leap second; null is the same as leaving it out.`,
+    description:
+      `${description}. An RFC 3339 date-time with a time zone (Z or ±HH:MM), years 0001 to 9999, a real calendar day, ` +
+      'no leap second; null is the same as leaving it out.',
   } as const;
 }

@@ -144,14 +144,16 @@ export class MessagesController {
     description:
       'Each item has the fields and rules of a single create. By default the valid items are created and each bad item gets ' +
       'its own error (the one a single create of it would get); with atomic=true one bad item refuses the whole batch. ' +
-      `The body may be up to ${MAX_BATCH_MESSAGES} × (256 + 6 × MESSAGE_MAX_LENGTH) bytes (${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB with the default ${DEFAULT_MAX_CONTENT_LENGTH}).`,
+      `The body may be up to ${MAX_BATCH_MESSAGES} × (256 + 6 × MESSAGE_MAX_LENGTH) bytes ` +
+      `(${batchBodyLimit(DEFAULT_MAX_CONTENT_LENGTH) / 1024} KB with the default ${DEFAULT_MAX_CONTENT_LENGTH}).`,
   })
   @ApiExtraModels(CreatedItemDto, RefusedItemDto)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description:
-      'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); with another body it is a 422. Separate from the keys of single creates',
+      'Covers the whole batch: the same key with the same body returns the first answer (same ids, no new rows); ' +
+      'with another body it is a 422. Separate from the keys of single creates',
     schema: IDEMPOTENCY_KEY_SCHEMA,
   })
   @ApiCreatedResponse({
@@ -162,7 +164,8 @@ export class MessagesController {
   @ApiErrors(
     [
       'VALIDATION_FAILED',
-      `the body is not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, or atomic is not true or false; or, with atomic=true, an item is bad (\`details\` names each field, e.g. messages[3].phoneNumber)`,
+      `the body is not { messages: [...] } with 1 to ${MAX_BATCH_MESSAGES} objects, or atomic is not true or false; ` +
+        'or, with atomic=true, an item is bad (`details` names each field, e.g. messages[3].phoneNumber)',
       {
         message: 'messages[1].phoneNumber: phoneNumber must be a string',
         details: [{ field: 'messages[1].phoneNumber', messages: ['phoneNumber must be a string'] }],
@@ -282,7 +285,8 @@ export class MessagesController {
   @ApiErrors(
     [
       'VALIDATION_FAILED',
-      'status is not a message status, priority is not a whole number from -100 to 100, limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
+      'status is not a message status, priority is not a whole number from -100 to 100, ' +
+        'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
       {
         message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
         details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],

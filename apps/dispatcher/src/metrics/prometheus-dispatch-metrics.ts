@@ -48,7 +48,9 @@ export class PrometheusDispatchMetrics extends DispatchMetrics {
     });
     this.notSent = new Counter({
       name: 'dispatcher_messages_not_sent_total',
-      help: 'Claimed messages not sent: invalid (failed without a call), expired (deadline passed), dropped (claim lost before the call), released (handed back unsent: breaker opened, stop or shutdown mid-batch)',
+      help:
+        'Claimed messages not sent: invalid (failed without a call), expired (deadline passed), dropped (claim lost before the call), ' +
+        'released (handed back unsent: breaker opened, stop or shutdown mid-batch)',
       labelNames: ['reason'],
       registers,
     });

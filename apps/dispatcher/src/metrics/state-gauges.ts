@@ -82,7 +82,9 @@ export class StateGauges {
     for (const status of MESSAGE_STATUSES) messages.set({ status }, 0);
     new Gauge({
       name: 'dispatcher_oldest_pending_age_seconds',
-      help: 'How long the longest-waiting due message has been due (pending, past its sendAfter and retry backoff; any priority, so a low priority waiting behind higher ones shows); 0 when nothing is due. Cluster-wide',
+      help:
+        'How long the longest-waiting due message has been due (pending, past its sendAfter and retry backoff; any priority, ' +
+        'so a low priority waiting behind higher ones shows); 0 when nothing is due. Cluster-wide',
       registers,
       async collect() {
         try {

@@ -63,7 +63,9 @@ export const ENV_VARIABLES = defineVariables({
     min: 1,
     max: 1000,
     default: 1,
-    doc: "requests of one batch in flight at once, and so the most rows a crash can leave in doubt; 1 keeps the gateway's order strictly the claim's order: highest priority, then oldest (see below)",
+    doc:
+      'requests of one batch in flight at once, and so the most rows a crash can leave in doubt; ' +
+      "1 keeps the gateway's order strictly the claim's order: highest priority, then oldest (see below)",
   }),
   CLAIM_LEASE_MS: integer({ min: 100, max: 3_600_000, default: 60_000, doc: 'how long a claim holds; must be longer than `WEBHOOK_TIMEOUT_MS`' }),
   IN_DOUBT_POLICY: oneOf(['hold', 'resend'], {

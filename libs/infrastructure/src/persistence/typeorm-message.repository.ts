@@ -322,7 +322,9 @@ export class TypeOrmMessageRepository extends MessageRepository {
     if (query.cursor !== undefined) {
       const [sentMicros, seq] = decodeCursor('sent', query.cursor, [MICROS_RANGE, SEQ_RANGE]);
       params.push(sentMicros, seq);
-      after = `AND (sent_at, seq) < ('epoch'::timestamptz + ($2::bigint / 1000000) * interval '1 second' + ($2::bigint % 1000000) * interval '1 microsecond', $3::bigint)`;
+      after =
+        `AND (sent_at, seq) < ('epoch'::timestamptz + ($2::bigint / 1000000) * interval '1 second' ` +
+        `+ ($2::bigint % 1000000) * interval '1 microsecond', $3::bigint)`;
     }
     const rows: (MessageRow & { sent_us: string })[] = await this.db.query(
       `SELECT ${MESSAGE_COLUMNS}, (extract(epoch FROM sent_at) * 1000000)::bigint AS sent_us

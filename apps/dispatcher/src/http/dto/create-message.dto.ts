@@ -17,7 +17,8 @@ export class CreateMessageDto {
     minLength: 1,
     example: 'hello',
     description:
-      'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters, not only white space; valid Unicode with no NUL and no lone surrogate. "ğ" and "😀" count as one each (user-perceived characters)',
+      'Text, 1 to MESSAGE_MAX_LENGTH (default 160) characters, not only white space; valid Unicode with no NUL and no lone surrogate. ' +
+      '"ğ" and "😀" count as one each (user-perceived characters)',
   })
   @IsString()
   content!: string;

@@ -17,7 +17,8 @@ export class ReceiptDto {
     enum: ['cache', 'database'],
     example: 'cache',
     description:
-      'cache: read from Redis (sent_message:<id>); database: from PostgreSQL, because Redis has no readable copy (never cached, expired), is down or is not configured',
+      'cache: read from Redis (sent_message:<id>); database: from PostgreSQL, ' +
+      'because Redis has no readable copy (never cached, expired), is down or is not configured',
   })
   source!: 'cache' | 'database';
 
