@@ -134,7 +134,7 @@ describe('GET /health (e2e)', () => {
   describe("npm start's Redis decision, carried into the service", () => {
     it('a Redis answering on localhost is used', async () => {
       const choice = await chooseLocalRedis({}, { host: MACHINE_REDIS.hostname, port: Number(MACHINE_REDIS.port || 6379) });
-      expect(choice.note).toMatch(/^Redis {7}local, redis:\/\//);
+      expect(choice.note).toMatch(/^Redis {2}local, redis:\/\//);
 
       stack = await startStack({ env: { REDIS_URL: choice.redisUrl } });
 

@@ -30,7 +30,7 @@ describe('batched dispatch pipeline (e2e)', () => {
     await waitFor(
       `${MESSAGES} messages sent`,
       async () => (await stack.db.sql.query(`SELECT count(*)::int AS n FROM messages WHERE status = 'sent'`)).rows[0].n === MESSAGES,
-      30_000,
+      90_000,
       50,
     );
     await stack.api('post', '/api/v1/scheduler/stop').expect(200);
@@ -72,5 +72,5 @@ describe('batched dispatch pipeline (e2e)', () => {
 
     const status = (await stack.api('get', '/api/v1/scheduler/status').expect(200)).body;
     expect(status.totals).toMatchObject({ sent: MESSAGES, claimed: MESSAGES, unknown: 0, failed: 0 });
-  });
+  }, 120_000);
 });
