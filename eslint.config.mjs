@@ -115,13 +115,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', '**/*.spec.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', '**/*.spec.tsx'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     // consistent-type-imports would turn DI constructor parameters into type-only imports,
     // which erases the runtime token Nest needs.
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
 );

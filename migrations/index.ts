@@ -5,6 +5,8 @@ import { MessageStatusCounts1795400000000 } from './1795400000000-message-status
 import { DispatchPipeline1795500000000 } from './1795500000000-dispatch-pipeline.js';
 import { MessageBatches1795510000000 } from './1795510000000-message-batches.js';
 import { MessagePriority1795600000000 } from './1795600000000-message-priority.js';
+import { OperatorTools1795700000000 } from './1795700000000-operator-tools.js';
+import { DashboardSessions1795710000000 } from './1795710000000-dashboard-sessions.js';
 
 export const MIGRATIONS = [
   CreateMessages1795326000000,
@@ -13,4 +15,6 @@ export const MIGRATIONS = [
   DispatchPipeline1795500000000,
   MessageBatches1795510000000,
   MessagePriority1795600000000,
+  OperatorTools1795700000000,
+  DashboardSessions1795710000000,
 ];

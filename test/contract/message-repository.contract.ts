@@ -22,10 +22,14 @@ import {
   type MessageProps,
   type MessageRepository,
   type MessageStatus,
+  NotInDoubtError,
   OUTCOME_UNKNOWN,
+  parseMessageSearch,
+  PreviewChangedError,
   type ReplayableStatus,
   ReplayRefusedError,
   RetryPolicy,
+  ValidationError,
 } from '@app/domain';
 
 /** A message as persisted: its own fields plus the claim columns the port does not show. */
@@ -1279,6 +1283,284 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
       });
     });
 
+    describe('settle (an operator decides a message in doubt)', () => {
+      const OPERATOR = { source: 'dashboard', id: 'session:ops-1' } as const;
+      const GW = '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849';
+
+      /** A message whose request went out and got no answer: unknown, with its claim token kept. */
+      async function inDoubt(): Promise<Message> {
+        await seed();
+        const message = await claimAndStart(T0);
+        await sut.recordOutcomes([deliver(message, timedOut, at(1))]);
+        expect((await stored(message.id)).status).toBe('unknown');
+        return message;
+      }
+
+      it('settles an unknown message as sent, at the time given, with the gateway messageId, and keeps the decision in its history', async () => {
+        const message = await inDoubt();
+        const now = at(60_000);
+
+        const settled = await sut.settle(message.id, { outcome: 'sent', reason: 'the gateway confirmed it', gatewayMessageId: GW }, now, OPERATOR);
+
+        expect(settled).toMatchObject({ id: message.id, status: 'sent', sentAt: now, gatewayMessageId: GW, failureReason: null, claimToken: null });
+        expect(await stored(message.id)).toMatchObject({
+          status: 'sent',
+          sentAt: now,
+          gatewayMessageId: GW,
+          failureReason: null,
+          attemptCount: 1,
+          claimToken: null,
+          leaseUntil: null,
+          leaseLostAt: null,
+          nextAttemptAt: null,
+          updatedAt: now,
+        });
+        expect((await sut.history(message.id)).decisions).toEqual([
+          {
+            at: now,
+            actor: OPERATOR,
+            outcome: 'sent',
+            reason: 'the gateway confirmed it',
+            gatewayMessageId: GW,
+            previousReason: `${OUTCOME_UNKNOWN}: no answer within 300 ms`,
+          },
+        ]);
+        expect((await sut.listSent({ limit: 10 })).items.map((m) => m.id)).toEqual([message.id]);
+        await expect(sut.countByStatus()).resolves.toMatchObject({ sent: 1, unknown: 0 });
+      });
+
+      it('settles an unknown message as failed with the reason, without a gateway messageId', async () => {
+        const message = await inDoubt();
+
+        await sut.settle(message.id, { outcome: 'failed', reason: 'the gateway has no trace of it' }, at(5_000), { source: 'api', id: 'key:0123456789ab' });
+
+        expect(await stored(message.id)).toMatchObject({
+          status: 'failed',
+          failureReason: 'settled by operator: the gateway has no trace of it',
+          sentAt: null,
+          gatewayMessageId: null,
+          claimToken: null,
+          updatedAt: at(5_000),
+        });
+        expect((await sut.history(message.id)).decisions).toEqual([
+          expect.objectContaining({ outcome: 'failed', gatewayMessageId: null, actor: { source: 'api', id: 'key:0123456789ab' } }),
+        ]);
+        // A failed message can be replayed as usual: the decision stays in its history.
+        await sut.replay(message.id, at(6_000));
+        expect((await sut.history(message.id)).replays).toEqual([
+          { at: at(6_000), previousStatus: 'failed', previousReason: 'settled by operator: the gateway has no trace of it' },
+        ]);
+        expect((await sut.history(message.id)).decisions).toHaveLength(1);
+      });
+
+      it('holds against a late outcome of the lost request: the parked message settled by hand keeps the decision', async () => {
+        await seed();
+        const slow = await claimAndStart(T0);
+        await sut.releaseAbandonedClaims(at(LEASE_MS + 1), 'hold');
+        expect(await stored(slow.id)).toMatchObject({ status: 'unknown', leaseLostAt: at(LEASE_MS + 1) });
+
+        await sut.settle(slow.id, { outcome: 'failed', reason: 'never reached the gateway' }, at(LEASE_MS + 2), OPERATOR);
+        await sut.recordOutcomes([deliver(slow, accepted(), at(LEASE_MS + 3))]);
+
+        expect(await stored(slow.id)).toMatchObject({ status: 'failed', leaseLostAt: null, failureReason: 'settled by operator: never reached the gateway' });
+        expect(await attemptsOf(slow.id)).toEqual([{ attemptNo: 1, outcome: 'accepted', statusCode: 202 }]);
+      });
+
+      it.each<MessageStatus>(['pending', 'sending', 'sent', 'failed', 'expired'])(
+        'refuses a %s message with NotInDoubtError and changes nothing',
+        async (status) => {
+          const id = await seed({ status, attemptCount: 1, failureReason: status === 'failed' ? 'rejected' : null });
+          const before = await stored(id);
+
+          await expect(sut.settle(id, { outcome: 'sent', reason: 'sure' }, at(1), OPERATOR)).rejects.toBeInstanceOf(NotInDoubtError);
+          await expect(sut.settle(id, { outcome: 'failed', reason: 'sure' }, at(1), OPERATOR)).rejects.toMatchObject({ code: 'NOT_IN_DOUBT' });
+
+          expect(await stored(id)).toEqual(before);
+          expect((await sut.history(id)).decisions).toEqual([]);
+        },
+      );
+
+      it('refuses a settlement that breaks a rule with ValidationError and changes nothing', async () => {
+        const message = await inDoubt();
+        const before = await stored(message.id);
+
+        await expect(sut.settle(message.id, { outcome: 'failed', reason: 'x', gatewayMessageId: GW }, at(1), OPERATOR)).rejects.toBeInstanceOf(ValidationError);
+        await expect(sut.settle(message.id, { outcome: 'sent', reason: '  ' }, at(1), OPERATOR)).rejects.toBeInstanceOf(ValidationError);
+
+        expect(await stored(message.id)).toEqual(before);
+        expect((await sut.history(message.id)).decisions).toEqual([]);
+      });
+
+      it.each([
+        ['an unknown uuid', '6f1c2d11-0b9d-4a8a-9a8e-5f1e9c546a1f'],
+        ['a non-uuid id', 'not-a-uuid'],
+      ])('answers null for %s', async (_what, id) => {
+        await expect(sut.settle(id, { outcome: 'sent', reason: 'sure' }, T0, OPERATOR)).resolves.toBeNull();
+      });
+    });
+
+    describe('previewReplay and a replay of exactly the previewed set', () => {
+      const ALL: ReplayableStatus[] = ['failed', 'unknown', 'expired'];
+
+      it('counts the set by status and failure reason (the 10 most frequent, null included), with a sample of the newest ids', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 12; i += 1) ids.push(await seed({ status: 'failed', failureReason: `reason ${String.fromCharCode(65 + i)}` }));
+        for (let i = 0; i < 3; i += 1) ids.push(await seed({ status: 'failed', failureReason: 'reason A' }));
+        for (let i = 0; i < 2; i += 1) ids.push(await seed({ status: 'unknown', failureReason: null }));
+        for (let i = 0; i < 7; i += 1) ids.push(await seed({ status: 'expired', failureReason: 'expired before it could be sent' }));
+        await seed({ status: 'sent', sentAt: T0, gatewayMessageId: 'gw' });
+        await seed();
+
+        const preview = await sut.previewReplay({ statuses: ALL });
+
+        expect(preview.count).toBe(24);
+        expect(preview.byStatus).toEqual({ failed: 15, unknown: 2, expired: 7 });
+        expect(preview.byReason).toEqual([
+          { reason: 'expired before it could be sent', count: 7 },
+          { reason: 'reason A', count: 4 },
+          { reason: null, count: 2 },
+          ...['B', 'C', 'D', 'E', 'F', 'G'].map((c) => ({ reason: `reason ${c}`, count: 1 })),
+          { reason: 'reason H', count: 1 },
+        ]);
+        expect(preview.sampleIds).toEqual([...ids].reverse().slice(0, 20));
+        expect(preview.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+
+        const onlyUnknown = await sut.previewReplay({ statuses: ['unknown'] });
+        expect(onlyUnknown).toMatchObject({ count: 2, byStatus: { failed: 0, unknown: 2, expired: 0 }, byReason: [{ reason: null, count: 2 }] });
+        expect(onlyUnknown.fingerprint).not.toBe(preview.fingerprint);
+        await expect(sut.previewReplay({ statuses: ['failed'], from: at(1) })).resolves.toMatchObject({ count: 0, byReason: [], sampleIds: [] });
+      });
+
+      it('gives the same fingerprint to the same set under the same filter, and another when the set or the filter changes', async () => {
+        await seed({ status: 'failed', updatedAt: at(100), failureReason: 'x' });
+        await seed({ status: 'unknown', updatedAt: at(200), failureReason: 'y' });
+        const first = await sut.previewReplay({ statuses: ['failed', 'unknown'] });
+
+        await expect(sut.previewReplay({ statuses: ['unknown', 'failed'] })).resolves.toEqual(first);
+        expect((await sut.previewReplay({ statuses: ['failed', 'unknown'], to: at(10_000) })).fingerprint).not.toBe(first.fingerprint);
+        expect((await sut.previewReplay({ statuses: ['failed', 'unknown', 'expired'] })).fingerprint).not.toBe(first.fingerprint);
+
+        await seed({ status: 'failed', updatedAt: at(300), failureReason: 'x' });
+        expect((await sut.previewReplay({ statuses: ['failed', 'unknown'] })).fingerprint).not.toBe(first.fingerprint);
+      });
+
+      it('replays exactly the previewed set when it has not changed, and counts it', async () => {
+        const failed = await seed({ status: 'failed', updatedAt: at(100), failureReason: 'x' });
+        const unknown = await seed({ status: 'unknown', updatedAt: at(200), failureReason: 'y' });
+        const filter = { statuses: ['failed', 'unknown'] as ReplayableStatus[] };
+        const { fingerprint } = await sut.previewReplay(filter);
+
+        await expect(sut.replayMatching(filter, at(1_000), true, { expectedFingerprint: fingerprint })).resolves.toBe(2);
+        await expect(sut.replayMatching(filter, at(1_000), false, { expectedFingerprint: fingerprint })).resolves.toBe(2);
+
+        expect(await statusOf(failed, unknown)).toEqual(['pending', 'pending']);
+        expect((await sut.history(failed)).replays).toEqual([{ at: at(1_000), previousStatus: 'failed', previousReason: 'x' }]);
+      });
+
+      it.each([
+        ['a message joined the set', async () => void (await seed({ status: 'failed', failureReason: 'new' }))],
+        ['a message left the set', async (ids: string[]) => void (await sut.replay(ids[0], at(500)))],
+      ])('replays nothing when %s since the preview: PreviewChangedError, on a dry run too', async (_what, change) => {
+        const ids = [await seed({ status: 'failed', failureReason: 'x' }), await seed({ status: 'failed', failureReason: 'y' })];
+        const filter = { statuses: ['failed'] as ReplayableStatus[] };
+        const { fingerprint } = await sut.previewReplay(filter);
+        await change(ids);
+        const before = await Promise.all(ids.map((id) => stored(id)));
+        const replaysBefore = (await Promise.all(ids.map((id) => sut.history(id)))).map((h) => h.replays.length);
+
+        await expect(sut.replayMatching(filter, at(1_000), true, { expectedFingerprint: fingerprint })).rejects.toBeInstanceOf(PreviewChangedError);
+        await expect(sut.replayMatching(filter, at(1_000), false, { expectedFingerprint: fingerprint })).rejects.toBeInstanceOf(PreviewChangedError);
+
+        expect(await Promise.all(ids.map((id) => stored(id)))).toEqual(before);
+        expect((await Promise.all(ids.map((id) => sut.history(id)))).map((h) => h.replays.length)).toEqual(replaysBefore);
+      });
+
+      it('refuses a fingerprint of another filter over the same messages', async () => {
+        await seed({ status: 'failed', updatedAt: at(100), failureReason: 'x' });
+        const { fingerprint } = await sut.previewReplay({ statuses: ['failed'], from: at(0) });
+
+        await expect(sut.replayMatching({ statuses: ['failed'] }, at(1_000), false, { expectedFingerprint: fingerprint })).rejects.toBeInstanceOf(
+          PreviewChangedError,
+        );
+      });
+    });
+
+    describe('list: search and time range', () => {
+      const search = (q: string) => parseMessageSearch(q);
+
+      /** Messages with distinct phones, reasons and gateway ids, created a second apart, oldest first. */
+      async function searchable(): Promise<Record<string, string>> {
+        return {
+          a: await seed({ phoneNumber: '+905551111111', createdAt: at(1_000), status: 'failed', failureReason: 'Gateway answered 400: bad number' }),
+          b: await seed({
+            phoneNumber: '+905552222222',
+            createdAt: at(2_000),
+            status: 'sent',
+            sentAt: at(2_500),
+            gatewayMessageId: '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849',
+          }),
+          c: await seed({ phoneNumber: '+905551111111', createdAt: at(3_000), status: 'unknown', failureReason: 'outcome unknown: 100% timeout_x' }),
+          d: await seed({
+            phoneNumber: '+905553333333',
+            createdAt: at(4_000),
+            status: 'failed',
+            failureReason: 'gave up after 5 attempts: gateway answered 503',
+          }),
+          e: await seed({ phoneNumber: '+905551111111', createdAt: at(5_000) }),
+        };
+      }
+
+      const idsOf = async (query: Parameters<MessageRepository['list']>[0]) => (await sut.list(query)).items.map((m) => m.id);
+
+      it('finds a message by its id, and messages by the gateway messageId, in either case', async () => {
+        const ids = await searchable();
+
+        expect(await idsOf({ limit: 10, search: search(ids.c) })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search(ids.c.toUpperCase()) })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('67f2f8a8-ea58-4ed0-a6f9-ff217df4d849') })).toEqual([ids.b]);
+        expect(await idsOf({ limit: 10, search: search(' 67F2F8A8-EA58-4ED0-A6F9-FF217DF4D849 ') })).toEqual([ids.b]);
+        expect(await idsOf({ limit: 10, search: search('6f1c2d11-0b9d-4a8a-9a8e-5f1e9c546a1f') })).toEqual([]);
+      });
+
+      it('finds the messages to a phone number, newest first, however it is punctuated, across pages', async () => {
+        const ids = await searchable();
+
+        expect(await idsOf({ limit: 10, search: search('+905551111111') })).toEqual([ids.e, ids.c, ids.a]);
+        expect(await idsOf({ limit: 10, search: search('+90 (555) 111-11.11') })).toEqual([ids.e, ids.c, ids.a]);
+        const first = await sut.list({ limit: 2, search: search('+905551111111') });
+        expect(first.items.map((m) => m.id)).toEqual([ids.e, ids.c]);
+        expect(await idsOf({ limit: 2, search: search('+905551111111'), cursor: first.nextCursor as string })).toEqual([ids.a]);
+        expect(await idsOf({ limit: 10, search: search('+905551111111'), status: 'unknown' })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('+905559999999') })).toEqual([]);
+      });
+
+      it('finds messages whose failure reason holds the text, ignoring case, with % and _ taken literally', async () => {
+        const ids = await searchable();
+
+        expect(await idsOf({ limit: 10, search: search('GATEWAY ANSWERED') })).toEqual([ids.d, ids.a]);
+        expect(await idsOf({ limit: 10, search: search('answered 503') })).toEqual([ids.d]);
+        expect(await idsOf({ limit: 10, search: search('100%') })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('0% t') })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('%') })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('5%3') })).toEqual([]);
+        expect(await idsOf({ limit: 10, search: search('5_3') })).toEqual([]);
+        expect(await idsOf({ limit: 10, search: search('timeout_x') })).toEqual([ids.c]);
+        expect(await idsOf({ limit: 10, search: search('bad number'), status: 'sent' })).toEqual([]);
+        expect(await idsOf({ limit: 10, search: search('nothing like it') })).toEqual([]);
+      });
+
+      it('keeps the messages created from `createdFrom` (inclusive) to `createdTo` (exclusive), alone or with a search', async () => {
+        const ids = await searchable();
+
+        expect(await idsOf({ limit: 10, createdFrom: at(2_000), createdTo: at(4_000) })).toEqual([ids.c, ids.b]);
+        expect(await idsOf({ limit: 10, createdFrom: at(4_000) })).toEqual([ids.e, ids.d]);
+        expect(await idsOf({ limit: 10, createdTo: at(1_001) })).toEqual([ids.a]);
+        expect(await idsOf({ limit: 10, createdFrom: at(2_000), search: search('+905551111111') })).toEqual([ids.e, ids.c]);
+        expect(await idsOf({ limit: 10, createdFrom: at(4_000), createdTo: at(2_000) })).toEqual([]);
+        expect(await idsOf({ limit: 10, search: null })).toEqual([ids.e, ids.d, ids.c, ids.b, ids.a]);
+      });
+    });
+
     describe('history', () => {
       it('returns the attempts and the replays of a message, oldest first', async () => {
         const id = await seed();
@@ -1302,6 +1584,7 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
           { at: at(2_002), previousStatus: 'failed', previousReason: 'gateway answered 400: bad number' },
           { at: at(2_005), previousStatus: 'unknown', previousReason: `${OUTCOME_UNKNOWN}: no answer within 300 ms` },
         ]);
+        expect(history.decisions).toEqual([]);
       });
 
       it("keeps one message's history apart from another's", async () => {
@@ -1311,7 +1594,7 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         const busy = await claimAndStart(T0);
         await sut.recordOutcomes([deliver(busy, accepted(), at(1))]);
 
-        await expect(sut.history(quiet)).resolves.toEqual({ attempts: [], replays: [] });
+        await expect(sut.history(quiet)).resolves.toEqual({ attempts: [], replays: [], decisions: [] });
         expect((await sut.history(busy.id)).attempts).toHaveLength(1);
       });
 
@@ -1331,7 +1614,7 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
         ['an unknown uuid', '6f1c2d11-0b9d-4a8a-9a8e-5f1e9c546a1f'],
         ['a non-uuid id', 'not-a-uuid'],
       ])('is empty for %s', async (_what, id) => {
-        await expect(sut.history(id)).resolves.toEqual({ attempts: [], replays: [] });
+        await expect(sut.history(id)).resolves.toEqual({ attempts: [], replays: [], decisions: [] });
       });
     });
   });

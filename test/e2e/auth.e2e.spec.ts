@@ -16,6 +16,9 @@ const ROUTES: ['get' | 'post', string][] = [
   ['get', '/api/v1/messages/stats'],
   ['post', '/api/v1/messages/replay'],
   ['post', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11/replay'],
+  ['post', '/api/v1/messages/replay/preview'],
+  ['post', '/api/v1/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11/settle'],
+  ['get', '/api/v1/audit'],
 ];
 
 describe('API key (e2e)', () => {

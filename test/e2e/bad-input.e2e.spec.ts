@@ -21,7 +21,7 @@ describe('bad input (e2e)', () => {
     const res = await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905551111111', content: 'Merhaba 😀' }).expect(201);
     expect(res.body).toMatchObject({ phoneNumber: '+905551111111', content: 'Merhaba 😀', status: 'pending', attemptCount: 0, messageId: null, sentAt: null });
     const fetched = await stack.api('get', `/api/v1/messages/${res.body.id}`).expect(200);
-    expect(fetched.body).toEqual({ ...res.body, attempts: [], replays: [] });
+    expect(fetched.body).toEqual({ ...res.body, attempts: [], replays: [], decisions: [] });
   });
 
   it.each([

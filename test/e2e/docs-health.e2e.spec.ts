@@ -14,15 +14,18 @@ describe('OpenAPI document and health (e2e)', () => {
     const doc = (await stack.api('get', '/docs-json', false).expect(200)).body;
     expect(doc.components.securitySchemes['x-ins-auth-key']).toEqual({ type: 'apiKey', in: 'header', name: 'x-ins-auth-key', description: 'One of API_KEYS' });
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/audit',
       '/api/v1/messages',
       '/api/v1/messages/batch',
       '/api/v1/messages/cached',
       '/api/v1/messages/replay',
+      '/api/v1/messages/replay/preview',
       '/api/v1/messages/sent',
       '/api/v1/messages/stats',
       '/api/v1/messages/{id}',
       '/api/v1/messages/{id}/receipt',
       '/api/v1/messages/{id}/replay',
+      '/api/v1/messages/{id}/settle',
       '/api/v1/scheduler/start',
       '/api/v1/scheduler/status',
       '/api/v1/scheduler/stop',

@@ -11,7 +11,13 @@ import { type Stack, startStack } from '@test/support/stack.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REDOCLY = join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');
 /** The routes that take a request body (the others ignore one). */
-const BODY_ROUTES = ['post /api/v1/messages', 'post /api/v1/messages/batch', 'post /api/v1/messages/replay'];
+const BODY_ROUTES = [
+  'post /api/v1/messages',
+  'post /api/v1/messages/batch',
+  'post /api/v1/messages/replay',
+  'post /api/v1/messages/replay/preview',
+  'post /api/v1/messages/{id}/settle',
+];
 
 interface LintProblem {
   ruleId: string;

@@ -22,7 +22,7 @@ describe(`${TypeOrmMessageRepository.name} batches`, () => {
   });
 
   const fresh = async () => {
-    await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_batches');
+    await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_batches, message_decisions');
     return new TypeOrmMessageRepository(dataSource);
   };
 

@@ -69,7 +69,7 @@ describe(`migration ${MessagePriority1795600000000.name}`, () => {
   });
 
   it('keeps the pending counts per priority through updates made by hand, and folds them', async () => {
-    await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
+    await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_decisions');
     await db.sql.query(`INSERT INTO messages (phone_number, content, priority) SELECT '+905551111111', 'm', i % 3 FROM generate_series(1, 9) AS i`);
     await db.sql.query(`UPDATE messages SET priority = 50 WHERE priority = 2`);
     await db.sql.query(`UPDATE messages SET status = 'sent', sent_at = now() WHERE seq = (SELECT min(seq) FROM messages WHERE priority = 1)`);

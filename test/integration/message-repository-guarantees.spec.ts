@@ -41,7 +41,7 @@ describe(TypeOrmMessageRepository.name, () => {
   });
 
   beforeEach(async () => {
-    await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
+    await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_decisions');
     sut = new TypeOrmMessageRepository(dataSource);
   });
 

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 async function postgresHarness(): Promise<RepositoryHarness> {
-  await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_batches');
+  await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_batches, message_decisions, operator_audit');
   return {
     repository: new TypeOrmMessageRepository(dataSource),
     async seed(row = {}) {

@@ -79,7 +79,7 @@ describe(TypeOrmMessageRepository.name, () => {
   });
 
   beforeEach(async () => {
-    await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
+    await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_decisions');
     sut = new TypeOrmMessageRepository(dataSource);
   });
 
@@ -337,7 +337,7 @@ describe(TypeOrmMessageRepository.name, () => {
       const { rows } = await db.sql.query(`SELECT status, count(*)::int AS n FROM messages GROUP BY status`);
       expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ pending: 3, sent: 35, failed: 5 });
 
-      await db.sql.query('TRUNCATE messages, message_attempts, message_replays');
+      await db.sql.query('TRUNCATE messages, message_attempts, message_replays, message_decisions');
       await expect(sut.countByStatus()).resolves.toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, expired: 0 });
     });
 

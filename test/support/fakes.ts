@@ -2,9 +2,10 @@
  * In-memory stand-ins for the domain's ports, for unit tests. They keep state the way the real
  * adapters do (copies in, copies out), so a test can only see what a use case actually persisted.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DispatchMetrics, type DispatchSettings, emptyTickReport, type SendOutcome, type TickReport } from '@app/application';
 import {
+  type Actor,
   type Alert,
   AlertNotifier,
   type AttemptOutcome,
@@ -23,14 +24,30 @@ import {
   type ClaimRef,
   type Clock,
   type CreateResult,
+  type DecisionRecord,
   type DeliveryOutcome,
+  type DispatchEvent,
+  DispatchEventLog,
   type InDoubtPolicy,
   LEASE_LOST,
   Leadership,
   type MessageHistory,
+  type MessageSearch,
+  type NewDispatchEvent,
+  type NewOperatorLogEntry,
+  OperatorLog,
+  type OperatorLogEntry,
+  type OperatorLogQuery,
+  PreviewChangedError,
   type ReplayableStatus,
+  REPLAYABLE_STATUSES,
   type ReplayFilter,
+  type ReplayOptions,
+  type ReplayPreviewData,
   type ReplayRecord,
+  SendHistory,
+  type SentInMinute,
+  type Settlement,
   type GatewayResult,
   InvalidCursorError,
   type ListQuery,
@@ -85,7 +102,14 @@ export class FakeMessageRepository extends MessageRepository {
   private readonly rows: Message[] = [];
   private claimFailures: unknown[] = [];
 
-  constructor(private readonly clock: Clock) {
+  /**
+   * `operatorLog` stands for the operator_audit table: replays and settlements given an actor
+   * write their entries there, as the PostgreSQL repository does in the same transaction.
+   */
+  constructor(
+    private readonly clock: Clock,
+    readonly operatorLog: FakeOperatorLog = new FakeOperatorLog(clock),
+  ) {
     super();
   }
 
@@ -142,6 +166,8 @@ export class FakeMessageRepository extends MessageRepository {
   /** Who claimed a row last, by id (the column claimed_by). */
   private readonly owners = new Map<string, string>();
   readonly replays: (ReplayRecord & { messageId: string })[] = [];
+  /** Operators' settlements (the table message_decisions). */
+  readonly decisions: (DecisionRecord & { messageId: string })[] = [];
 
   /** The stored state of one message with the claim columns the port does not show (for the contract suite). */
   stored(id: string): MessageProps & { claimedBy: string | null; leaseUntil: Date | null; leaseLostAt: Date | null } {
@@ -196,6 +222,7 @@ export class FakeMessageRepository extends MessageRepository {
     return {
       attempts: this.attempts.filter((a) => a.messageId === id).map((a) => ({ ...a })),
       replays: this.replays.filter((r) => r.messageId === id).map(({ at, previousStatus, previousReason }) => ({ at, previousStatus, previousReason })),
+      decisions: this.decisions.filter((d) => d.messageId === id).map(({ messageId: _id, actor, ...d }) => ({ ...d, actor: { ...actor } })),
     };
   }
 
@@ -262,25 +289,88 @@ export class FakeMessageRepository extends MessageRepository {
     return count;
   }
 
-  async replay(id: string, now: Date): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
+  async replay(id: string, now: Date, actor?: Actor): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
     const row = this.rows.find((m) => m.id === id);
     if (!row) return null;
     const previousReason = row.failureReason;
     const replayedFrom = row.replay(now);
     this.leaseLost.delete(id);
     if (replayedFrom) this.replays.push({ messageId: id, at: now, previousStatus: replayedFrom, previousReason });
+    if (actor) {
+      await this.operatorLog.record({ actor, action: 'replay', messageCount: replayedFrom ? 1 : 0, detail: { messageId: id, previousStatus: replayedFrom } });
+    }
     return { message: copy(row), replayedFrom };
   }
 
-  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean): Promise<number> {
-    const matching = this.rows.filter(
+  /** The rows a bulk replay takes, as the SQL's `match`. */
+  private replayable(filter: ReplayFilter): Message[] {
+    return this.rows.filter(
       (m) =>
         (filter.statuses as string[]).includes(m.status) &&
         (!filter.from || m.updatedAt.getTime() >= filter.from.getTime()) &&
         (!filter.to || m.updatedAt.getTime() < filter.to.getTime()),
     );
-    if (!dryRun) for (const m of matching) await this.replay(m.id, now);
+  }
+
+  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean, options: ReplayOptions = {}): Promise<number> {
+    const matching = this.replayable(filter);
+    if (options.expectedFingerprint !== undefined && fingerprintOf(filter, matching) !== options.expectedFingerprint) throw new PreviewChangedError();
+    if (dryRun) return matching.length;
+    for (const m of matching) await this.replay(m.id, now);
+    if (options.actor) {
+      const detail = { statuses: filter.statuses, from: filter.from?.toISOString() ?? null, to: filter.to?.toISOString() ?? null, ...options.logDetail };
+      await this.operatorLog.record({ actor: options.actor, action: 'replay', messageCount: matching.length, detail });
+    }
     return matching.length;
+  }
+
+  async previewReplay(filter: ReplayFilter): Promise<ReplayPreviewData> {
+    const matching = this.replayable(filter);
+    const byStatus = Object.fromEntries(REPLAYABLE_STATUSES.map((status) => [status, matching.filter((m) => m.status === status).length]));
+    const reasons = new Map<string | null, number>();
+    for (const m of matching) reasons.set(m.failureReason, (reasons.get(m.failureReason) ?? 0) + 1);
+    const byReason = [...reasons]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || compareReasons(a.reason, b.reason))
+      .slice(0, 10);
+    return {
+      count: matching.length,
+      byStatus: byStatus as Record<ReplayableStatus, number>,
+      byReason,
+      sampleIds: [...matching]
+        .reverse()
+        .slice(0, 20)
+        .map((m) => m.id),
+      fingerprint: fingerprintOf(filter, matching),
+    };
+  }
+
+  async settle(id: string, settlement: Settlement, now: Date, actor: Actor): Promise<Message | null> {
+    const row = this.rows.find((m) => m.id === id);
+    if (!row) return null;
+    const previousReason = row.failureReason;
+    const settled = copy(row);
+    settled.settle(settlement, now);
+    this.replaceRow(id, settled.toProps());
+    this.leases.delete(id);
+    this.leaseLost.delete(id);
+    const gatewayMessageId = settlement.gatewayMessageId ?? null;
+    this.decisions.push({
+      messageId: id,
+      at: now,
+      actor: { ...actor },
+      outcome: settlement.outcome,
+      reason: settlement.reason,
+      gatewayMessageId,
+      previousReason,
+    });
+    await this.operatorLog.record({
+      actor,
+      action: 'settle',
+      messageCount: 1,
+      detail: { messageId: id, outcome: settlement.outcome, reason: settlement.reason, gatewayMessageId },
+    });
+    return copy(settled);
   }
 
   async findById(id: string): Promise<Message | null> {
@@ -334,7 +424,10 @@ export class FakeMessageRepository extends MessageRepository {
       .map((message, seq) => ({ message, key: [seq] }))
       .reverse()
       .filter(({ message }) => query.status === undefined || message.status === query.status)
-      .filter(({ message }) => query.priority === undefined || message.priority === query.priority);
+      .filter(({ message }) => query.priority === undefined || message.priority === query.priority)
+      .filter(({ message }) => !query.search || matchesSearch(message, query.search))
+      .filter(({ message }) => query.createdFrom === undefined || message.createdAt.getTime() >= query.createdFrom.getTime())
+      .filter(({ message }) => query.createdTo === undefined || message.createdAt.getTime() < query.createdTo.getTime());
     return paginate('all', 1, newestFirst, query);
   }
 
@@ -359,6 +452,37 @@ export class FakeMessageRepository extends MessageRepository {
   }
 
   async compactStatusCounts(): Promise<void> {}
+}
+
+/** The search's rule, as the SQL's: an id or the gateway's messageId, a phone number, a substring of the reason ignoring case. */
+function matchesSearch(m: Message, search: MessageSearch): boolean {
+  switch (search.kind) {
+    case 'id':
+      return m.id === search.id || m.gatewayMessageId === search.id || m.gatewayMessageId === search.id.toUpperCase();
+    case 'phone':
+      return m.phoneNumber === search.phoneNumber;
+    case 'reason':
+      return m.failureReason !== null && m.failureReason.toLowerCase().includes(search.text.toLowerCase());
+  }
+}
+
+/** The fingerprint of a replay's set, exactly as the SQL computes it: md5 of the canonical filter and the sorted ids. */
+function fingerprintOf(filter: ReplayFilter, rows: readonly Message[]): string {
+  const prefix = `${[...filter.statuses].sort().join(',')}|${filter.from?.toISOString() ?? ''}|${filter.to?.toISOString() ?? ''}|`;
+  const ids = rows.map((m) => m.id).sort();
+  return createHash('md5')
+    .update(prefix + ids.join(','), 'utf8')
+    .digest('hex');
+}
+
+/** Failure reasons in the preview's order among equal counts: by code point, null last (the SQL's COLLATE "C" NULLS LAST). */
+function compareReasons(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  const [ca, cb] = [[...a].map((c) => c.codePointAt(0) as number), [...b].map((c) => c.codePointAt(0) as number)];
+  for (let i = 0; i < Math.min(ca.length, cb.length); i += 1) if (ca[i] !== cb[i]) return ca[i] - cb[i];
+  return ca.length - cb.length;
 }
 
 /** The claim's order: the highest priority first, then insertion order (the table's seq). A stable sort. */
@@ -610,4 +734,92 @@ export function dispatchSettings(overrides: Partial<DispatchSettings> = {}): Dis
     shutdownGraceMs: 15_000,
     ...overrides,
   };
+}
+
+/** A deep copy of plain data (objects, arrays, Dates), made in this realm (structuredClone's Dates fail a test's `instanceof Date`). */
+function clone<T>(value: T): T {
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)])) as T;
+  return value;
+}
+
+/** The operator log in memory: entries numbered in the order written, timed by the clock (the database's, in production). */
+export class FakeOperatorLog extends OperatorLog {
+  private readonly entries: OperatorLogEntry[] = [];
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  /** Every entry, oldest first (copies). */
+  all(): OperatorLogEntry[] {
+    return this.entries.map((e) => clone(e));
+  }
+
+  async record(entry: NewOperatorLogEntry): Promise<OperatorLogEntry> {
+    const kept: OperatorLogEntry = { ...clone(entry), id: this.entries.length + 1, at: this.clock.now() };
+    this.entries.push(kept);
+    return clone(kept);
+  }
+
+  async list(query: OperatorLogQuery): Promise<Page<OperatorLogEntry>> {
+    let after = Number.MAX_SAFE_INTEGER;
+    if (query.cursor !== undefined) {
+      const match = /^audit:(\d{1,15})$/.exec(query.cursor);
+      if (!match) throw new InvalidCursorError();
+      after = Number(match[1]);
+    }
+    const rest = [...this.entries]
+      .reverse()
+      .filter((e) => e.id < after)
+      .filter((e) => !query.actions?.length || query.actions.includes(e.action))
+      .filter((e) => !query.since || e.at.getTime() >= query.since.getTime());
+    const items = rest.slice(0, query.limit).map((e) => clone(e));
+    return { items, nextCursor: rest.length > query.limit ? `audit:${items[items.length - 1].id}` : null };
+  }
+}
+
+/** Sends per minute as the tests set them. */
+export class FakeSendHistory extends SendHistory {
+  private readonly minutes = new Map<number, number>();
+
+  /** `sent` more messages in the minute that holds `at`. */
+  add(at: Date, sent = 1): void {
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    this.minutes.set(minute, (this.minutes.get(minute) ?? 0) + sent);
+  }
+
+  async sentPerMinute(from: Date, to: Date): Promise<SentInMinute[]> {
+    return [...this.minutes]
+      .filter(([minute]) => minute >= from.getTime() && minute < to.getTime())
+      .sort(([a], [b]) => a - b)
+      .map(([minute, sent]) => ({ minute: new Date(minute), sent }));
+  }
+}
+
+/** Dispatch events in memory, timed by the clock; `failing` makes record reject (breaking the port's promise, as a buggy adapter would). */
+export class FakeDispatchEventLog extends DispatchEventLog {
+  private readonly events: DispatchEvent[] = [];
+  failing = false;
+
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
+  all(): DispatchEvent[] {
+    return this.events.map((e) => clone(e));
+  }
+
+  async record(event: NewDispatchEvent): Promise<void> {
+    if (this.failing) throw new Error('dispatch_events is unreachable');
+    this.events.push({ ...clone(event), id: this.events.length + 1, at: this.clock.now() });
+  }
+
+  async since(since: Date, limit: number): Promise<DispatchEvent[]> {
+    return this.events
+      .filter((e) => e.at.getTime() >= since.getTime())
+      .slice(-limit)
+      .map((e) => clone(e));
+  }
 }

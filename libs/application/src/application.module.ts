@@ -11,12 +11,17 @@ import { CreateMessages } from './messages/create-messages.use-case.js';
 import { GetMessageStats } from './messages/get-message-stats.use-case.js';
 import { GetMessage } from './messages/get-message.use-case.js';
 import { GetReceipt } from './messages/get-receipt.use-case.js';
+import { PreviewReplay } from './messages/preview-replay.use-case.js';
+import { SettleMessage } from './messages/settle-message.use-case.js';
 import { GetQueueLag } from './messages/get-queue-lag.use-case.js';
 import { ListCachedReceipts } from './messages/list-cached-receipts.use-case.js';
 import { ListMessages } from './messages/list-messages.use-case.js';
 import { ListSentMessages } from './messages/list-sent-messages.use-case.js';
 import { ReplayMessage } from './messages/replay-message.use-case.js';
 import { ReplayMessages } from './messages/replay-messages.use-case.js';
+import { GetSendHistory } from './operator/get-send-history.use-case.js';
+import { ListDispatchEvents } from './operator/list-dispatch-events.use-case.js';
+import { ListOperatorLog } from './operator/list-operator-log.use-case.js';
 import { DispatchScheduler } from './scheduler/dispatch-scheduler.js';
 import { GetDispatchStatus } from './scheduler/get-dispatch-status.use-case.js';
 import { StartDispatch } from './scheduler/start-dispatch.use-case.js';
@@ -26,6 +31,8 @@ const messageUseCases = [CreateMessage, CreateMessages, GetMessage, ListMessages
 /** The reads that also need the receipt cache (SentMessageCache): the dispatcher's API only. */
 const receiptUseCases = [ListSentMessages, GetReceipt, ListCachedReceipts];
 const dispatchUseCases = [DispatchBatch, Housekeeping, TickListener, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
+/** What operators need besides sending (the operator log, settlements, previews, charts): the dispatcher's API and dashboard. */
+const operatorUseCases = [SettleMessage, PreviewReplay, ListOperatorLog, GetSendHistory, ListDispatchEvents];
 
 /** The gateway the dispatch path sends through: the adapter behind MessageGateway, with the breaker around it. */
 const breakerGateway = {
@@ -36,14 +43,14 @@ const breakerGateway = {
 
 /**
  * The use cases. The ports they need (MessageRepository, MessageGateway, SentMessageCache, Clock,
- * SchedulerState) come from a global adapters module that the app imports beside this one.
+ * SchedulerState, OperatorLog, SendHistory, DispatchEventLog) come from a global adapters module that the app imports beside this one.
  * DispatchMetrics is optional: the app provides it globally when it exports metrics.
  */
 @Module({})
 export class ApplicationModule {
   /** Everything: the API's use cases and the scheduler that sends. */
   static forDispatcher(settings: DispatchSettings): DynamicModule {
-    const providers = [...messageUseCases, ...receiptUseCases, ...dispatchUseCases];
+    const providers = [...messageUseCases, ...receiptUseCases, ...dispatchUseCases, ...operatorUseCases];
     return {
       module: ApplicationModule,
       providers: [{ provide: DispatchSettings, useValue: settings }, { provide: MessageSettings, useValue: settings }, breakerGateway, ...providers],

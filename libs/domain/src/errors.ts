@@ -108,3 +108,27 @@ export class IdempotencyKeyReusedError extends DomainError {
     super(`Idempotency-Key ${key} was already used for a different request`);
   }
 }
+
+/**
+ * Only a message in doubt (`unknown`) may be settled by hand: any other state was decided by the
+ * gateway's answer (or is still being decided), and overriding it could hide a send or invent one.
+ */
+export class NotInDoubtError extends DomainError {
+  readonly code = 'NOT_IN_DOUBT';
+
+  constructor(id: string, status: string) {
+    super(`message ${id} is ${status}, not in doubt (unknown): only a message in doubt can be settled by hand`);
+  }
+}
+
+/**
+ * A replay asked for exactly the set of messages a preview showed, and the set has changed since
+ * (messages came in, went out or moved): nothing was replayed. Preview again.
+ */
+export class PreviewChangedError extends DomainError {
+  readonly code = 'PREVIEW_CHANGED';
+
+  constructor() {
+    super('the messages matching this replay are no longer the ones the preview showed; nothing was replayed: preview again');
+  }
+}

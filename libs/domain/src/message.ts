@@ -1,6 +1,7 @@
 import { type AttemptRecord, type GatewayResult, type InDoubtPolicy, RetryPolicy } from './delivery.js';
-import { IllegalTransitionError, ReplayRefusedError } from './errors.js';
+import { IllegalTransitionError, NotInDoubtError, ReplayRefusedError, ValidationError } from './errors.js';
 import { MessageContent } from './message-content.js';
+import { type Settlement, SETTLED_BY_OPERATOR, settlementViolations } from './operator.js';
 import { PhoneNumber } from './phone-number.js';
 
 export const MESSAGE_STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'expired'] as const;
@@ -65,6 +66,7 @@ export interface MessageProps {
  *                           |--expiresAt passed--> expired             \-------------------------------------------> pending (resend)
  *   pending --expiresAt passed--> expired
  *   failed | unknown | expired --replay--> pending (fresh attempt budget)
+ *   unknown --settled by an operator--> sent | failed
  */
 export class Message {
   private constructor(private props: MessageProps) {}
@@ -235,6 +237,24 @@ export class Message {
       updatedAt: now,
     };
     return previous;
+  }
+
+  /**
+   * An operator's decision about a message in doubt: the gateway has it (`sent`, at `now`, with
+   * the gateway's messageId when known) or not (`failed`, the reason kept as
+   * `settled by operator: <reason>`). Only an `unknown` message may be settled (NotInDoubtError
+   * otherwise); its claim is dropped, so a late outcome of the lost request can no longer change it.
+   * A settlement that breaks a rule (settlementViolations) is a ValidationError.
+   */
+  settle(settlement: Settlement, now: Date): void {
+    const violations = settlementViolations(settlement);
+    if (violations.length > 0) throw new ValidationError(violations);
+    if (this.props.status !== 'unknown') throw new NotInDoubtError(this.props.id, this.props.status);
+    const base = { ...this.props, claimToken: null, nextAttemptAt: null, updatedAt: now };
+    this.props =
+      settlement.outcome === 'sent'
+        ? { ...base, status: 'sent', sentAt: now, gatewayMessageId: settlement.gatewayMessageId ?? null, failureReason: null }
+        : { ...base, status: 'failed', failureReason: `${SETTLED_BY_OPERATOR}: ${settlement.reason}` };
   }
 
   private requireStatus(expected: readonly MessageStatus[], action: string): void {

@@ -10,6 +10,8 @@ import {
   InvalidCursorError,
   MessageNotFoundError,
   MessageNotSentError,
+  NotInDoubtError,
+  PreviewChangedError,
   REPLAYABLE_STATUSES,
   ReplayRefusedError,
   ValidationError,
@@ -35,6 +37,8 @@ const SAMPLES: DomainError[] = [
   ReplayRefusedError.forStatuses(['sent'], REPLAYABLE_STATUSES),
   new IdempotencyKeyReusedError('2b1f7c1e-checkout-42'),
   new CacheUnavailableError(),
+  new NotInDoubtError(ID, 'sent'),
+  new PreviewChangedError(),
 ];
 
 class NewError extends DomainError {
@@ -104,6 +108,11 @@ describe(AllExceptionsFilter.name, () => {
 
     expect(single).toEqual({ statusCode: 409, code: 'ILLEGAL_TRANSITION', message: ERROR_KINDS.ILLEGAL_TRANSITION.message });
     expect(bulk).toEqual({ statusCode: 409, code: 'REPLAY_REFUSED', message: ERROR_KINDS.REPLAY_REFUSED.message });
+  });
+
+  it('refuses a settlement of a message not in doubt and a replay whose preview changed as 409s, with the documented messages', () => {
+    expect(toErrorBody(new NotInDoubtError(ID, 'sent'))).toEqual({ statusCode: 409, code: 'NOT_IN_DOUBT', message: ERROR_KINDS.NOT_IN_DOUBT.message });
+    expect(toErrorBody(new PreviewChangedError())).toEqual({ statusCode: 409, code: 'PREVIEW_CHANGED', message: ERROR_KINDS.PREVIEW_CHANGED.message });
   });
 
   it('answers a DomainError without a status with a 500 and logs it as a bug, never a guessed status', () => {

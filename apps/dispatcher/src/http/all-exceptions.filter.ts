@@ -9,6 +9,8 @@ import {
   InvalidCursorError,
   MessageNotFoundError,
   MessageNotSentError,
+  NotInDoubtError,
+  PreviewChangedError,
   ReplayRefusedError,
   ValidationError,
 } from '@app/domain';
@@ -29,6 +31,8 @@ export const STATUS_BY_ERROR_CLASS: ReadonlyMap<DomainErrorClass, HttpStatus> = 
   [MessageNotSentError, HttpStatus.NOT_FOUND],
   [IllegalTransitionError, HttpStatus.CONFLICT],
   [ReplayRefusedError, HttpStatus.CONFLICT],
+  [NotInDoubtError, HttpStatus.CONFLICT],
+  [PreviewChangedError, HttpStatus.CONFLICT],
   [IdempotencyKeyReusedError, HttpStatus.UNPROCESSABLE_ENTITY],
   [CacheUnavailableError, HttpStatus.SERVICE_UNAVAILABLE],
 ]);

@@ -71,6 +71,16 @@ export const ERROR_KINDS = {
     message: 'only failed, unknown, expired messages can be replayed; replaying sent messages could send them twice',
     when: 'status names pending, sending or sent: replaying those could send them twice',
   },
+  NOT_IN_DOUBT: {
+    statusCode: 409,
+    message: 'message 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11 is sent, not in doubt (unknown): only a message in doubt can be settled by hand',
+    when: 'the message is not unknown: its outcome was decided by the gateway (or is still being decided), so it cannot be settled by hand',
+  },
+  PREVIEW_CHANGED: {
+    statusCode: 409,
+    message: 'the messages matching this replay are no longer the ones the preview showed; nothing was replayed: preview again',
+    when: 'previewToken was given and the messages matching the filter are no longer the set the preview showed; nothing was replayed',
+  },
   PAYLOAD_TOO_LARGE: {
     statusCode: 413,
     message: `request body is larger than ${MAX_BODY_BYTES / 1024} KB`,
@@ -176,6 +186,9 @@ export function globalErrorResponses(): ApiResponseOptions[] {
   return errorResponses(['HEADERS_TOO_LARGE']);
 }
 
+const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$';
+const DATE_TIME_RULES = 'An RFC 3339 date-time with a time zone (Z or ±HH:MM), years 0001 to 9999, a real calendar day, no leap second';
+
 /**
  * The one form of date-time the API takes (see rfc3339.ts), for the @ApiProperty of a date
  * field: the schema's `pattern` is its shape; the calendar and the year range are in words.
@@ -185,10 +198,19 @@ export function dateTimeProperty(description: string, example: string) {
     type: String,
     format: 'date-time',
     nullable: true,
-    pattern: '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})$',
+    pattern: DATE_TIME_PATTERN,
     example,
-    description:
-      `${description}. An RFC 3339 date-time with a time zone (Z or ±HH:MM), years 0001 to 9999, a real calendar day, ` +
-      'no leap second; null is the same as leaving it out.',
+    description: `${description}. ${DATE_TIME_RULES}; null is the same as leaving it out.`,
+  } as const;
+}
+
+/** The same date-time as a query parameter (which cannot be null: leave it out instead; `+` in an offset is written %2B). */
+export function dateTimeQueryProperty(description: string, example: string) {
+  return {
+    type: String,
+    format: 'date-time',
+    pattern: DATE_TIME_PATTERN,
+    example,
+    description: `${description}. ${DATE_TIME_RULES}; in a query string write the + of an offset as %2B.`,
   } as const;
 }

@@ -58,6 +58,7 @@ export function batchBodyLimit(maxContentLength: number): number {
 
 /** A route that takes a JSON body (POST), with its bounds. */
 export interface BodyRoute {
+  /** As the OpenAPI document writes it: a path parameter is `{name}`. */
   path: string;
   limitBytes: number;
   maxKeys: number;
@@ -69,7 +70,14 @@ export function bodyRoutes(messageMaxLength: number): BodyRoute[] {
     { path: '/api/v1/messages', limitBytes: MAX_BODY_BYTES, maxKeys: MAX_BODY_KEYS },
     { path: BATCH_CREATE_PATH, limitBytes: batchBodyLimit(messageMaxLength), maxKeys: MAX_BATCH_BODY_KEYS },
     { path: '/api/v1/messages/replay', limitBytes: MAX_BODY_BYTES, maxKeys: MAX_BODY_KEYS },
+    { path: '/api/v1/messages/replay/preview', limitBytes: MAX_BODY_BYTES, maxKeys: MAX_BODY_KEYS },
+    { path: '/api/v1/messages/{id}/settle', limitBytes: MAX_BODY_BYTES, maxKeys: MAX_BODY_KEYS },
   ];
+}
+
+/** A BodyRoute's path as Express matches it (`{id}` -> `:id`). */
+function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
 /**
@@ -125,7 +133,7 @@ function inviteBody(req: Request, res: Response, next: NextFunction): void {
  */
 export function bodyParsing(routes: BodyRoute[]): Router {
   const router = express.Router();
-  for (const route of routes) router.post(route.path, requireJsonBody, inviteBody, jsonBody(route.limitBytes, route.maxKeys));
+  for (const route of routes) router.post(expressPath(route.path), requireJsonBody, inviteBody, jsonBody(route.limitBytes, route.maxKeys));
   return router;
 }
 

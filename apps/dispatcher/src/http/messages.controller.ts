@@ -22,10 +22,13 @@ import {
   ListMessages,
   ListSentMessages,
   MAX_BATCH_MESSAGES,
+  PreviewReplay,
   ReplayMessage,
   ReplayMessages,
+  SettleMessage,
 } from '@app/application';
-import { DEFAULT_MAX_CONTENT_LENGTH, type MessageStatus } from '@app/domain';
+import { type Actor, DEFAULT_MAX_CONTENT_LENGTH, type MessageStatus } from '@app/domain';
+import { RequestActor } from './actor.js';
 import { ApiErrors, ApiKeyRequired, type ErrorUse } from './api-docs.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { parseBatchItem } from './batch-item.js';
@@ -33,18 +36,10 @@ import { batchBodyLimit, MAX_BATCH_BODY_KEYS } from './body-parsing.js';
 import { CreateMessageDto } from './dto/create-message.dto.js';
 import { CreatedItemDto, CreateMessagesDto, CreateMessagesQueryDto, CreateMessagesResultDto, RefusedItemDto } from './dto/create-messages.dto.js';
 import { ListMessagesQueryDto, PageQueryDto } from './dto/list-query.dto.js';
-import {
-  AttemptDto,
-  MessageDetailsDto,
-  MessageDto,
-  MessagePageDto,
-  MessageStatsDto,
-  ReplayDto,
-  SentMessageDto,
-  SentMessagePageDto,
-} from './dto/message.dto.js';
+import { MessageDetailsDto, MessageDto, MessagePageDto, MessageStatsDto, SentMessageDto, SentMessagePageDto } from './dto/message.dto.js';
 import { CachedReceiptDto, CachedReceiptPageDto, ReceiptDto } from './dto/receipt.dto.js';
-import { ReplayCountDto, ReplayMessagesDto } from './dto/replay.dto.js';
+import { ReplayCountDto, ReplayFilterDto, ReplayMessagesDto, ReplayPreviewDto } from './dto/replay.dto.js';
+import { SettleMessageDto } from './dto/settle.dto.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -93,6 +88,8 @@ export class MessagesController {
     private readonly replayMessages: ReplayMessages,
     private readonly getReceipt: GetReceipt,
     private readonly listCachedReceipts: ListCachedReceipts,
+    private readonly settleMessage: SettleMessage,
+    private readonly previewReplay: PreviewReplay,
   ) {}
 
   @Post()
@@ -203,12 +200,21 @@ export class MessagesController {
 
   @Post('replay')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Put failed, unknown or expired messages back to pending with a fresh attempt budget' })
+  @ApiOperation({
+    summary: 'Put failed, unknown or expired messages back to pending with a fresh attempt budget',
+    description:
+      'Replays every message in those states that reached them between from and to, in one transaction, written to the operator log ' +
+      '(GET /api/v1/audit) with the caller and the count (a dry run changes and logs nothing). With previewToken (from POST ' +
+      '/api/v1/messages/replay/preview with the same status, from and to) it replays exactly the set the preview showed: the rows are ' +
+      'locked and their fingerprint compared in the transaction that replays them; if the set has changed, nothing is replayed (409 ' +
+      'PREVIEW_CHANGED). Without previewToken it replays whatever matches now.',
+  })
   @ApiOkResponse({ type: ReplayCountDto, description: 'How many messages were replayed (or, on a dry run, would be)' })
   @ApiErrors(
     [
       'VALIDATION_FAILED',
-      'status is not a non-empty list of statuses, from or to is not a date-time, or dryRun is not a boolean; `details` names each field',
+      'status is not a non-empty list of statuses, from or to is not a date-time, dryRun is not a boolean, or previewToken is not ' +
+        '32 lower-case hex digits; `details` names each field',
       {
         message: 'from: from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z',
         details: [{ field: 'from', messages: ['from must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T18:00:00Z'] }],
@@ -217,13 +223,49 @@ export class MessagesController {
     ['BAD_REQUEST', 'from is not earlier than to', { message: 'from must be earlier than to' }],
     ...JSON_BODY_ERRORS,
     'REPLAY_REFUSED',
+    'PREVIEW_CHANGED',
   )
-  async replayMany(@Body() body: ReplayMessagesDto): Promise<ReplayCountDto> {
-    const from = body.from ? new Date(body.from) : undefined;
-    const to = body.to ? new Date(body.to) : undefined;
-    if (from && to && from.getTime() >= to.getTime()) throw new BadRequestException('from must be earlier than to');
+  async replayMany(@Body() body: ReplayMessagesDto, @RequestActor() actor: Actor): Promise<ReplayCountDto> {
+    const { from, to } = replayRange(body);
     // The use case refuses statuses that cannot be replayed (ReplayRefusedError: REPLAY_REFUSED, 409).
-    return this.replayMessages.execute({ statuses: body.status as MessageStatus[], from, to, dryRun: body.dryRun ?? false });
+    return this.replayMessages.execute({
+      statuses: body.status as MessageStatus[],
+      from,
+      to,
+      dryRun: body.dryRun ?? false,
+      actor,
+      ...(typeof body.previewToken === 'string' ? { previewToken: body.previewToken } : {}),
+    });
+  }
+
+  // A static path, declared before the :id routes.
+  @Post('replay/preview')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'What a bulk replay with this filter would do: how many messages, by state and failure reason, a sample, the time to drain',
+    description:
+      'Takes the body of POST /api/v1/messages/replay (status, from, to) and changes nothing. drainSeconds is how long sending the set ' +
+      'would take at the current cadence (ceil(count / DISPATCH_BATCH_SIZE) intervals of DISPATCH_INTERVAL_MS). previewToken is a ' +
+      'fingerprint of exactly this set and filter: give it to POST /api/v1/messages/replay to replay this set, or nothing if it has ' +
+      'changed meanwhile. Not written to the operator log.',
+  })
+  @ApiOkResponse({ type: ReplayPreviewDto, description: 'The set a replay would take now' })
+  @ApiErrors(
+    [
+      'VALIDATION_FAILED',
+      'status is not a non-empty list of statuses, or from or to is not a date-time; `details` names each field',
+      {
+        message: 'status: each status must be one of pending, sending, sent, failed, unknown, expired',
+        details: [{ field: 'status', messages: ['each status must be one of pending, sending, sent, failed, unknown, expired'] }],
+      },
+    ],
+    ['BAD_REQUEST', 'from is not earlier than to', { message: 'from must be earlier than to' }],
+    ...JSON_BODY_ERRORS,
+    'REPLAY_REFUSED',
+  )
+  async preview(@Body() body: ReplayFilterDto): Promise<ReplayPreviewDto> {
+    const { from, to } = replayRange(body);
+    return this.previewReplay.execute({ statuses: body.status as MessageStatus[], from, to });
   }
 
   @Get('sent')
@@ -280,13 +322,20 @@ export class MessagesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Messages, newest first, optionally of one status and of one priority (keyset pagination)' })
+  @ApiOperation({
+    summary: 'Messages, newest first, optionally of one status and of one priority, found by a search, in a time range (keyset pagination)',
+    description:
+      'q searches by message id or gateway messageId (a UUID: the primary key and messages_gateway_message_id_idx), phone number (E.164: ' +
+      'messages_phone_seq_idx, in the list order) or failure reason (any other text, a substring ignoring case: ' +
+      'messages_failure_reason_trgm_idx, pg_trgm). from and to bound created_at. Filters combine; the order stays newest first.',
+  })
   @ApiOkResponse({ type: MessagePageDto, description: 'One page, and the cursor of the next one' })
   @ApiErrors(
     [
       'VALIDATION_FAILED',
       'status is not a message status, priority is not a whole number from -100 to 100, ' +
-        'limit is not a whole number from 1 to 100, or cursor is longer than 512 characters',
+        'limit is not a whole number from 1 to 100, cursor is longer than 512 characters, q is longer than 200 characters or holds NUL ' +
+        '(or, searching failure reasons, has no 3 letters or digits in a row), or from or to is not a date-time',
       {
         message: 'status: status must be one of pending, sending, sent, failed, unknown, expired',
         details: [{ field: 'status', messages: ['status must be one of pending, sending, sent, failed, unknown, expired'] }],
@@ -295,7 +344,15 @@ export class MessagesController {
     'INVALID_CURSOR',
   )
   async list(@Query() query: ListMessagesQueryDto): Promise<MessagePageDto> {
-    const page = await this.listMessages.execute({ status: query.status, priority: query.priority, limit: query.limit, cursor: query.cursor });
+    const page = await this.listMessages.execute({
+      status: query.status,
+      priority: query.priority,
+      limit: query.limit,
+      cursor: query.cursor,
+      q: query.q,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+    });
     return { items: page.items.map((m) => MessageDto.from(m)), nextCursor: page.nextCursor };
   }
 
@@ -313,13 +370,12 @@ export class MessagesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One message with its delivery state, attempts and replays' })
+  @ApiOperation({ summary: "One message with its delivery state, attempts, replays and operators' decisions" })
   @ApiParam(MESSAGE_ID_PARAM)
-  @ApiOkResponse({ type: MessageDetailsDto, description: 'The message, its attempts and its replays' })
+  @ApiOkResponse({ type: MessageDetailsDto, description: "The message, its attempts, its replays and operators' decisions" })
   @ApiErrors('INVALID_PATH', 'MESSAGE_NOT_FOUND')
   async get(@Param('id') id: string): Promise<MessageDetailsDto> {
-    const { message, attempts, replays } = await this.getMessage.execute(id);
-    return { ...MessageDto.from(message), attempts: attempts.map((a) => AttemptDto.from(a)), replays: replays.map((r) => ReplayDto.from(r)) };
+    return MessageDetailsDto.fromDetails(await this.getMessage.execute(id));
   }
 
   @Post(':id/replay')
@@ -328,7 +384,54 @@ export class MessagesController {
   @ApiParam(MESSAGE_ID_PARAM)
   @ApiOkResponse({ type: MessageDto, description: 'The message, pending (a pending message is left as it is)' })
   @ApiErrors('INVALID_PATH', 'MESSAGE_NOT_FOUND', 'ILLEGAL_TRANSITION')
-  async replay(@Param('id') id: string): Promise<MessageDto> {
-    return MessageDto.from(await this.replayMessage.execute(id));
+  async replay(@Param('id') id: string, @RequestActor() actor: Actor): Promise<MessageDto> {
+    return MessageDto.from(await this.replayMessage.execute(id, actor));
   }
+
+  @Post(':id/settle')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Settle a message in doubt (unknown) by hand, as sent or failed, with a reason',
+    description:
+      'For a message whose request may or may not have reached the gateway, once the operator knows: sent (the message becomes sent, ' +
+      'sentAt now, with the gateway messageId when given, and its receipt is cached) or failed (failureReason "settled by operator: ' +
+      '<reason>"). Only an unknown message may be settled (409 NOT_IN_DOUBT otherwise). The decision is kept in the message history ' +
+      '(decisions) and in the operator log, in the transaction that changes the message; a late outcome of the lost request can no ' +
+      'longer change it.',
+  })
+  @ApiParam(MESSAGE_ID_PARAM)
+  @ApiOkResponse({ type: MessageDetailsDto, description: 'The message as GET /api/v1/messages/{id} shows it, its decision included' })
+  @ApiErrors(
+    'INVALID_PATH',
+    [
+      'VALIDATION_FAILED',
+      'outcome is not sent or failed, reason is not 1 to 500 characters (or is blank, or holds NUL), or gatewayMessageId is not a UUID ' +
+        'or comes with outcome failed; `details` names each field',
+      {
+        message: 'gatewayMessageId: gatewayMessageId may only be given with outcome sent',
+        details: [{ field: 'gatewayMessageId', messages: ['gatewayMessageId may only be given with outcome sent'] }],
+      },
+    ],
+    ...JSON_BODY_ERRORS,
+    'MESSAGE_NOT_FOUND',
+    'NOT_IN_DOUBT',
+  )
+  async settle(@Param('id') id: string, @Body() body: SettleMessageDto, @RequestActor() actor: Actor): Promise<MessageDetailsDto> {
+    const details = await this.settleMessage.execute({
+      id,
+      outcome: body.outcome,
+      reason: body.reason,
+      gatewayMessageId: body.gatewayMessageId ?? null,
+      actor,
+    });
+    return MessageDetailsDto.fromDetails(details);
+  }
+}
+
+/** The replay range of a body, refusing one that ends before it starts. */
+function replayRange(body: ReplayFilterDto): { from?: Date; to?: Date } {
+  const from = body.from ? new Date(body.from) : undefined;
+  const to = body.to ? new Date(body.to) : undefined;
+  if (from && to && from.getTime() >= to.getTime()) throw new BadRequestException('from must be earlier than to');
+  return { from, to };
 }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppConfig } from '@app/infrastructure';
+import { DASHBOARD_PREFIX, dashboardEdge } from '../dashboard/dashboard-edge.js';
 import { API_KEY_HEADER, ApiKeyCheck } from './api-key.guard.js';
 import { bodyErrorHandler, bodyParsing, bodyRoutes } from './body-parsing.js';
 import { rawErrorResponse, sendErrorBody } from './error-response.js';
@@ -15,15 +16,17 @@ export const API_PREFIX = '/api/v1';
  * x-request-id come first, see useLogging):
  * 1. /api/v1 without a valid x-ins-auth-key: 401, before anything reads the body;
  * 2. a path that does not percent-decode: 400 INVALID_PATH;
- * 3. POST to a body route: 415 unless JSON, then parsed within its bounds (see body-parsing.ts);
+ * 3. /dashboard: its security headers, and a small urlencoded form body on POST (dashboard-edge.ts);
+ * 4. POST to a body route: 415 unless JSON, then parsed within its bounds (see body-parsing.ts);
  *    every other route leaves a body unread.
  * Requests Node's HTTP parser refuses never get that far: answerClientErrors answers them.
- * A client sending Expect: 100-continue is invited to send its body at step 3 only.
+ * A client sending Expect: 100-continue is invited to send its body at steps 3 and 4 only.
  */
 export function useRequestEdge(app: INestApplication): void {
   const config = app.get(AppConfig);
   app.use(API_PREFIX, requireApiKey(new ApiKeyCheck(config.apiKeys)));
   app.use(refuseMalformedPath);
+  app.use(DASHBOARD_PREFIX, dashboardEdge());
   app.use(bodyParsing(bodyRoutes(config.messageMaxLength)));
   app.use(bodyErrorHandler);
   inviteBodyOnlyWhenRead(app.getHttpServer());

@@ -74,6 +74,7 @@ async function startLocal(): Promise<void> {
       'Message dispatcher is running',
       `  ${bannerNote('API', `${base}/api/v1 (header x-ins-auth-key)`)}`,
       `  ${bannerNote('Swagger', `${base}/docs`)}`,
+      `  ${bannerNote('Dashboard', `${base}/dashboard`)}`,
       `  ${bannerNote('Health', `${base}/health`)}`,
       ...notes.map((n) => `  ${n}`),
       '',

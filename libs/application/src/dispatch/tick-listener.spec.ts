@@ -5,7 +5,9 @@ import { FakeClock } from '@test/support/fake-clock.js';
 import {
   deferred,
   dispatchSettings,
+  settle as settleAll,
   FakeMessageGateway,
+  FakeDispatchEventLog,
   FakeMessageRepository,
   FakeSentMessageCache,
   gatewayResult,
@@ -85,12 +87,13 @@ describe(TickListener.name, () => {
   let alerts: RecordingAlertNotifier;
   let metrics: RecordingDispatchMetrics;
   let logger: RecordingLogger;
+  let events: FakeDispatchEventLog;
   let sut: TickListener;
 
   const build = (notifier: AlertNotifier = alerts, overrides: Partial<DispatchSettings> = {}) => {
     const settings = settingsWith(overrides);
     breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
-    sut = new TickListener(notifier, leadership, clock, settings, breaker, metrics);
+    sut = new TickListener(notifier, leadership, clock, settings, breaker, metrics, events);
   };
 
   /** A tick that had work and sent nothing (every claimed message got no answer). */
@@ -109,6 +112,7 @@ describe(TickListener.name, () => {
     leadership = new SoloLeadership();
     alerts = new RecordingAlertNotifier();
     metrics = new RecordingDispatchMetrics();
+    events = new FakeDispatchEventLog(clock);
     build();
   });
 
@@ -387,6 +391,36 @@ describe(TickListener.name, () => {
 
       expect(alerts.alerts).toEqual([]);
       expect(linesAt('error')).toEqual([]);
+    });
+
+    it("records the opening in the dispatch event log, for the operators' chart", async () => {
+      sut.onTick(result(tickReport(T0, { claimed: 5, retried: 5 }), [], opening));
+      await settleAll();
+
+      expect(events.all()).toEqual([
+        {
+          id: 1,
+          at: T0,
+          kind: 'breaker-opened',
+          detail: { state: 'open', consecutiveFailures: 5, openedAt: T0, probeAt: at(60_000), lastError: 'gateway answered 503', instanceId: 'solo-instance' },
+        },
+      ]);
+      sut.onTick(result(tickReport(T0, { claimed: 1, unknown: 1 })));
+      await settleAll();
+      expect(events.all()).toHaveLength(1);
+    });
+
+    it('goes on when the opening cannot be recorded: the tick is counted, the alert sent, a warning logged', async () => {
+      events.failing = true;
+
+      expect(() => sut.onTick(result(tickReport(T0, { claimed: 5, retried: 5 }), [], opening))).not.toThrow();
+      await settleAll();
+
+      expect(sut.totals()).toMatchObject({ ticks: 1, claimed: 5 });
+      expect(alerts.alerts.map((a) => a.kind)).toEqual(['breaker-opened']);
+      expect(linesAt('warn')).toEqual([
+        { level: 'warn', context: 'DispatchScheduler', message: 'breaker opening not recorded: dispatch_events is unreachable' },
+      ]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { AlertNotifier, Clock, Leadership } from '@app/domain';
+import { AlertNotifier, Clock, DispatchEventLog, Leadership } from '@app/domain';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchMetrics, NO_DISPATCH_METRICS } from './dispatch-metrics.js';
@@ -11,8 +11,9 @@ export type TickTotals = Pick<TickReport, (typeof COUNTED)[number]> & { ticks: n
 
 /**
  * The one listener on what ticks did: metrics, the log lines, this replica's totals and the
- * alerts (the breaker opened; too many ticks in a row had work and sent nothing). The dispatch
- * use case only reports; everything that follows from a report happens here.
+ * alerts (the breaker opened; too many ticks in a row had work and sent nothing), and the
+ * breaker's openings in the dispatch event log (for the operators' chart). The dispatch use case
+ * only reports; everything that follows from a report happens here.
  */
 @Injectable()
 export class TickListener {
@@ -30,6 +31,7 @@ export class TickListener {
     private readonly settings: DispatchSettings,
     private readonly gateway: CircuitBreakerGateway,
     @Optional() private readonly metrics: DispatchMetrics = NO_DISPATCH_METRICS,
+    @Optional() private readonly events?: DispatchEventLog,
   ) {}
 
   /** The last tick this replica ran. */
@@ -55,7 +57,10 @@ export class TickListener {
     for (const key of COUNTED) this.sums[key] += report[key];
     const { startedAt, ...counts } = report;
     this.logger.log({ msg: 'tick', tickStartedAt: startedAt, ...counts });
-    if (breakerOpened) void this.alertBreakerOpened(breakerOpened);
+    if (breakerOpened) {
+      void this.alertBreakerOpened(breakerOpened);
+      void this.recordBreakerOpened(breakerOpened);
+    }
     this.followStreak(report);
   }
 
@@ -83,6 +88,15 @@ export class TickListener {
       at: this.clock.now(),
       details: { lastTick: report, breaker: this.gateway.status() },
     });
+  }
+
+  /** On the side and best effort, like the alert: a slow or failing database write never fails or holds up a tick. */
+  private async recordBreakerOpened(opening: BreakerOpening): Promise<void> {
+    try {
+      await this.events?.record({ kind: 'breaker-opened', detail: { ...opening, instanceId: this.leadership.instanceId } });
+    } catch (error) {
+      this.logger.warn(`breaker opening not recorded: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** On the side: a slow alert receiver must not hold up sending. */

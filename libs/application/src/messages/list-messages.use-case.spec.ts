@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { InvalidCursorError } from '@app/domain';
+import { InvalidCursorError, ValidationError } from '@app/domain';
 import { FakeClock } from '@test/support/fake-clock.js';
 import { FakeMessageRepository } from '@test/support/fakes.js';
 import { ListMessages } from './list-messages.use-case.js';
@@ -48,5 +48,37 @@ describe(ListMessages.name, () => {
     messages.seed();
 
     await expect(sut.execute({ limit: 10, cursor: 'made-up' })).rejects.toThrow(InvalidCursorError);
+  });
+
+  it('searches by id or gateway messageId, by phone number and by failure reason, as q says', async () => {
+    const a = messages.seed({ phoneNumber: '+905551111111', status: 'failed', failureReason: 'gateway answered 400: bad number' });
+    const b = messages.seed({ phoneNumber: '+905552222222', status: 'sent', gatewayMessageId: '67f2f8a8-ea58-4ed0-a6f9-ff217df4d849' });
+    const c = messages.seed({ phoneNumber: '+905551111111' });
+    const ids = async (q: string) => (await sut.execute({ limit: 10, q })).items.map((m) => m.id);
+
+    expect(await ids(a.id.toUpperCase())).toEqual([a.id]);
+    expect(await ids('67F2F8A8-EA58-4ED0-A6F9-FF217DF4D849')).toEqual([b.id]);
+    expect(await ids('+90 555 111 11 11')).toEqual([c.id, a.id]);
+    expect(await ids('BAD NUMBER')).toEqual([a.id]);
+    expect(await ids('  ')).toEqual([c.id, b.id, a.id]);
+  });
+
+  it('keeps the messages created in the time range', async () => {
+    const clock = new FakeClock(new Date('2026-11-22T10:00:00.000Z'));
+    messages = new FakeMessageRepository(clock);
+    sut = new ListMessages(messages);
+    const early = messages.seed();
+    await clock.advance(60_000);
+    const late = messages.seed();
+
+    expect((await sut.execute({ limit: 10, from: clock.now() })).items.map((m) => m.id)).toEqual([late.id]);
+    expect((await sut.execute({ limit: 10, to: clock.now() })).items.map((m) => m.id)).toEqual([early.id]);
+  });
+
+  it('refuses a search longer than 200 characters or holding NUL, and a date that is not one', async () => {
+    await expect(sut.execute({ limit: 10, q: 'x'.repeat(201) })).rejects.toThrow(ValidationError);
+    await expect(sut.execute({ limit: 10, q: 'a\u0000b' })).rejects.toMatchObject({ details: [{ field: 'q', messages: ['q must not contain NUL'] }] });
+    await expect(sut.execute({ limit: 10, from: new Date('2026-W47') })).rejects.toMatchObject({ details: [{ field: 'from' }] });
+    await expect(sut.execute({ limit: 10, q: 'ok' })).rejects.toMatchObject({ details: [{ field: 'q' }] });
   });
 });

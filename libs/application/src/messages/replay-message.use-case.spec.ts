@@ -42,7 +42,21 @@ describe(ReplayMessage.name, () => {
     await expect(messages.history(message.id)).resolves.toEqual({
       attempts: [],
       replays: [{ at: at(30_000), previousStatus: status, previousReason: `was ${status}` }],
+      decisions: [],
     });
+  });
+
+  it('writes the replay to the operator log with who asked, and an unnamed actor when none is given', async () => {
+    const [failed, pending] = [messages.seed({ status: 'failed' }), messages.seed()];
+    const operator = { source: 'dashboard', id: 'session:ops-1' } as const;
+
+    await sut.execute(failed.id, operator);
+    await sut.execute(pending.id);
+
+    expect(messages.operatorLog.all()).toEqual([
+      { id: 1, at: NOW, actor: operator, action: 'replay', messageCount: 1, detail: { messageId: failed.id, previousStatus: 'failed' } },
+      { id: 2, at: NOW, actor: { source: 'api', id: 'unnamed' }, action: 'replay', messageCount: 0, detail: { messageId: pending.id, previousStatus: null } },
+    ]);
   });
 
   it('records every replay of the same message', async () => {
@@ -81,6 +95,7 @@ describe(ReplayMessage.name, () => {
     });
     expect(messages.get(message.id).status).toBe(status);
     expect(messages.replays).toEqual([]);
+    expect(messages.operatorLog.all()).toEqual([]);
   });
 
   it('throws MessageNotFoundError for an id it does not know', async () => {

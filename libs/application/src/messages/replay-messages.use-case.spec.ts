@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { ReplayRefusedError } from '@app/domain';
+import { PreviewChangedError, ReplayRefusedError } from '@app/domain';
 import { FakeClock } from '@test/support/fake-clock.js';
 import { FakeMessageRepository } from '@test/support/fakes.js';
 import { ReplayMessages } from './replay-messages.use-case.js';
@@ -104,5 +104,50 @@ describe(ReplayMessages.name, () => {
 
     await expect(sut.execute({ statuses: ['failed'], from: at(1), dryRun: false })).resolves.toEqual({ count: 0 });
     expect(messages.replays).toEqual([]);
+  });
+
+  it('writes a replay to the operator log once, with who asked, the filter and the count; a dry run writes nothing', async () => {
+    seedEveryState(NOW);
+    const operator = { source: 'dashboard', id: 'session:ops-1' } as const;
+
+    await sut.execute({ statuses: ['failed', 'unknown'], dryRun: true, actor: operator });
+    await sut.execute({ statuses: ['failed', 'unknown'], from: at(0), dryRun: false, actor: operator });
+    await sut.execute({ statuses: ['expired'], dryRun: false });
+
+    expect(messages.operatorLog.all()).toEqual([
+      {
+        id: 1,
+        at: clock.now(),
+        actor: operator,
+        action: 'replay',
+        messageCount: 2,
+        detail: { statuses: ['failed', 'unknown'], from: NOW.toISOString(), to: null },
+      },
+      {
+        id: 2,
+        at: clock.now(),
+        actor: { source: 'api', id: 'unnamed' },
+        action: 'replay',
+        messageCount: 1,
+        detail: { statuses: ['expired'], from: null, to: null },
+      },
+    ]);
+  });
+
+  it('with a previewToken replays only while the set is still the one previewed: PreviewChangedError otherwise, changing and logging nothing', async () => {
+    const first = messages.seed({ status: 'failed', updatedAt: NOW });
+    const { fingerprint } = await messages.previewReplay({ statuses: ['failed'] });
+    messages.seed({ status: 'failed', updatedAt: NOW });
+
+    await expect(sut.execute({ statuses: ['failed'], dryRun: false, previewToken: fingerprint })).rejects.toThrow(PreviewChangedError);
+    await expect(sut.execute({ statuses: ['failed'], dryRun: true, previewToken: fingerprint })).rejects.toThrow(PreviewChangedError);
+    expect(messages.all().map((m) => m.status)).toEqual(['failed', 'failed']);
+    expect(messages.operatorLog.all()).toEqual([]);
+
+    await messages.replay(first.id, NOW);
+    await expect(sut.execute({ statuses: ['failed'], dryRun: false, previewToken: fingerprint })).rejects.toThrow(PreviewChangedError);
+    const { fingerprint: current } = await messages.previewReplay({ statuses: ['failed'] });
+    await expect(sut.execute({ statuses: ['failed'], dryRun: false, previewToken: current })).resolves.toEqual({ count: 1 });
+    expect(messages.operatorLog.all().map((e) => e.detail)).toEqual([{ statuses: ['failed'], from: null, to: null, previewToken: current }]);
   });
 });

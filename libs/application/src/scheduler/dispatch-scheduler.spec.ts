@@ -7,13 +7,16 @@ import {
   type ClaimOptions,
   Clock,
   type DesiredState,
+  DispatchEventLog,
   type InDoubtPolicy,
   Leadership,
   LEASE_LOST,
   type Message,
   MessageGateway,
   MessageRepository,
+  OperatorLog,
   SchedulerState,
+  SendHistory,
   SentMessageCache,
 } from '@app/domain';
 import { FakeClock } from '@test/support/fake-clock.js';
@@ -21,8 +24,10 @@ import {
   type Deferred,
   deferred,
   dispatchSettings,
+  FakeDispatchEventLog,
   FakeMessageGateway,
   FakeMessageRepository,
+  FakeSendHistory,
   FakeSentMessageCache,
   gatewayResult,
   InMemorySchedulerState,
@@ -128,8 +133,8 @@ describe(DispatchScheduler.name, () => {
     const batch = new DispatchBatch(messages, breaker, cache, clock, leadership, settings);
     sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock);
     getStatus = new GetDispatchStatus(sut, listener, breaker, leadership, state, settings);
-    startDispatch = new StartDispatch(sut, getStatus);
-    stopDispatch = new StopDispatch(sut, getStatus);
+    startDispatch = new StartDispatch(sut, getStatus, messages.operatorLog);
+    stopDispatch = new StopDispatch(sut, getStatus, messages.operatorLog);
   };
 
   const status = () => getStatus.execute();
@@ -304,6 +309,22 @@ describe(DispatchScheduler.name, () => {
       expect(messages.get(message.id)).toMatchObject({ status: 'sent', sentAt: seconds(30) });
       await expect(state.desired()).resolves.toBe('running');
       await expect(status()).resolves.toMatchObject({ running: true, lastTickAt: seconds(30), nextTickAt: seconds(90) });
+    });
+
+    it('StartDispatch and StopDispatch write who asked to the operator log (an unnamed actor when none is given)', async () => {
+      await boot();
+      const operator = { source: 'dashboard', id: 'session:ops-1' } as const;
+
+      await startDispatch.execute(operator);
+      await stopDispatch.execute({ source: 'api', id: 'key:0123456789ab' });
+      await stopDispatch.execute();
+
+      expect(messages.operatorLog.all()).toEqual([
+        { id: 1, at: seconds(0), actor: operator, action: 'start', messageCount: 0, detail: {} },
+        { id: 2, at: seconds(0), actor: { source: 'api', id: 'key:0123456789ab' }, action: 'stop', messageCount: 0, detail: {} },
+        { id: 3, at: seconds(0), actor: { source: 'api', id: 'unnamed' }, action: 'stop', messageCount: 0, detail: {} },
+      ]);
+      await expect(state.desired()).resolves.toBe('stopped');
     });
 
     it('start() runs one loop when called twice', async () => {
@@ -785,8 +806,22 @@ describe('dispatch use cases wired by ApplicationModule', () => {
       { provide: SchedulerState, useValue: state },
       { provide: Leadership, useValue: new SoloLeadership() },
       { provide: AlertNotifier, useValue: new RecordingAlertNotifier() },
+      { provide: OperatorLog, useValue: messages.operatorLog },
+      { provide: SendHistory, useValue: new FakeSendHistory() },
+      { provide: DispatchEventLog, useValue: new FakeDispatchEventLog(clock) },
     ],
-    exports: [MessageRepository, MessageGateway, SentMessageCache, Clock, SchedulerState, Leadership, AlertNotifier],
+    exports: [
+      MessageRepository,
+      MessageGateway,
+      SentMessageCache,
+      Clock,
+      SchedulerState,
+      Leadership,
+      AlertNotifier,
+      OperatorLog,
+      SendHistory,
+      DispatchEventLog,
+    ],
   });
 
   const boot = async (settings: DispatchSettings) => {

@@ -1,6 +1,8 @@
 import type { FieldViolation } from '../errors.js';
 import type { AttemptRecord, InDoubtPolicy } from '../delivery.js';
 import type { Message, MessageStatus, ReplayableStatus } from '../message.js';
+import type { MessageSearch } from '../message-search.js';
+import type { Actor, DecisionRecord, Settlement } from '../operator.js';
 import type { PriorityCount } from '../priority.js';
 
 export interface NewMessage {
@@ -39,6 +41,12 @@ export interface ListQuery extends PageQuery {
   status?: MessageStatus;
   /** Only messages of this priority. */
   priority?: number;
+  /** Only messages this search finds (see parseMessageSearch). */
+  search?: MessageSearch | null;
+  /** Only messages created at or after this time. */
+  createdFrom?: Date;
+  /** Only messages created before this time. */
+  createdTo?: Date;
 }
 
 /** What one delivery attempt did to a claimed message: its new state and, if sent, the attempt. */
@@ -87,6 +95,8 @@ export interface ReplayRecord {
 export interface MessageHistory {
   attempts: AttemptRecord[];
   replays: ReplayRecord[];
+  /** Operators' settlements of the message while it was in doubt. */
+  decisions: DecisionRecord[];
 }
 
 export interface ReplayFilter {
@@ -95,6 +105,36 @@ export interface ReplayFilter {
   from?: Date;
   /** Only messages that reached their state before this time. */
   to?: Date;
+}
+
+/** What a bulk replay would take, as a preview shows it. */
+export interface ReplayPreviewData {
+  count: number;
+  /** Per replayable status (every one of them, zeros included). */
+  byStatus: Record<ReplayableStatus, number>;
+  /** The most frequent failure reasons, most frequent first (ties: by reason), at most 10; null is a reason too. */
+  byReason: { reason: string | null; count: number }[];
+  /** Up to 20 ids of the set, newest first. */
+  sampleIds: string[];
+  /**
+   * A fingerprint of exactly this set under this filter (the ids, sorted, and the filter): a replay
+   * given it replays only while the set still has it (see ReplayOptions.expectedFingerprint).
+   */
+  fingerprint: string;
+}
+
+/** How a bulk replay is recorded and guarded. */
+export interface ReplayOptions {
+  /** Who asked: with an actor, the replay is written to the operator log in its own transaction (not on a dry run). */
+  actor?: Actor;
+  /**
+   * Replay only if the matching set still has this fingerprint (ReplayPreviewData.fingerprint),
+   * checked on the locked rows in the transaction that replays them; otherwise PreviewChangedError
+   * and nothing changes.
+   */
+  expectedFingerprint?: string;
+  /** Written to the operator log's detail with the filter. */
+  logDetail?: Record<string, unknown>;
 }
 
 /** Why one item of a batch was refused: the code, message and details a refused single create gets. */
@@ -155,7 +195,7 @@ export abstract class MessageRepository {
   /** The message an earlier create with this idempotency key made, with that request's fingerprint. */
   abstract findByIdempotencyKey(key: string): Promise<{ message: Message; requestHash: string | null } | null>;
 
-  /** Attempts and replays of a message, oldest first. */
+  /** Attempts, replays and operators' decisions of a message, oldest first. */
   abstract history(id: string): Promise<MessageHistory>;
 
   /**
@@ -204,16 +244,37 @@ export abstract class MessageRepository {
   /** Pending rows whose expiresAt has passed become `expired`. Returns how many. */
   abstract expireOverdue(now: Date): Promise<number>;
 
-  /** Replays one message (see Message.replay) and records it. Null when it does not exist. */
-  abstract replay(id: string, now: Date): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null>;
+  /**
+   * Replays one message (see Message.replay) and records it. Null when it does not exist. With an
+   * actor, the operator log gets an entry (action replay, 1 message, or 0 when it was pending
+   * already) in the same transaction; a refused replay writes none.
+   */
+  abstract replay(id: string, now: Date, actor?: Actor): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null>;
 
-  /** Replays every message matching the filter, or only counts them on a dry run. */
-  abstract replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean): Promise<number>;
+  /**
+   * Replays every message matching the filter, or only counts them on a dry run. With an actor
+   * (and not a dry run) the operator log gets one entry with the count, in the same transaction.
+   * With an expected fingerprint, see ReplayOptions (a dry run checks it too, changing nothing).
+   */
+  abstract replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean, options?: ReplayOptions): Promise<number>;
+
+  /** What replayMatching(filter) would replay now, broken down, with the set's fingerprint. Changes nothing. */
+  abstract previewReplay(filter: ReplayFilter): Promise<ReplayPreviewData>;
+
+  /**
+   * An operator's settlement of a message in doubt (Message.settle: NotInDoubtError unless it is
+   * `unknown`), kept in its history as a decision and written to the operator log, all in one
+   * transaction. Null when the message does not exist.
+   */
+  abstract settle(id: string, settlement: Settlement, now: Date, actor: Actor): Promise<Message | null>;
 
   /** Sent messages, most recently sent first. Throws InvalidCursorError for a foreign cursor. */
   abstract listSent(query: PageQuery): Promise<Page<Message>>;
 
-  /** Messages newest first, optionally of one status and of one priority. Throws InvalidCursorError for a foreign cursor. */
+  /**
+   * Messages newest first, optionally of one status, of one priority, found by a search and created
+   * in a time range. Throws InvalidCursorError for a foreign cursor.
+   */
   abstract list(query: ListQuery): Promise<Page<Message>>;
 
   /** Messages per status, from counts kept by the database: no scan of the messages table. */

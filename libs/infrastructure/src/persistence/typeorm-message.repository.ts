@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  type Actor,
   type AttemptOutcome,
   type AbandonedClaims,
   type BatchIdempotency,
@@ -11,12 +12,14 @@ import {
   type ClaimOptions,
   type ClaimRef,
   type CreateResult,
+  type DecisionRecord,
   DEFAULT_PRIORITY,
   type DeliveryOutcome,
   type InDoubtPolicy,
   LEASE_LOST,
   type ListQuery,
   type Message,
+  type MessageSearch,
   MESSAGE_STATUSES,
   type MessageHistory,
   MessageRepository,
@@ -24,10 +27,16 @@ import {
   type NewMessage,
   type Page,
   type PageQuery,
+  PreviewChangedError,
   type PriorityCount,
   type ReplayableStatus,
+  REPLAYABLE_STATUSES,
   type ReplayFilter,
+  type ReplayOptions,
+  type ReplayPreviewData,
   type SendStep,
+  type Settlement,
+  type SettlementOutcome,
 } from '@app/domain';
 import { decodeCursor, encodeCursor, MICROS_RANGE, SEQ_RANGE } from './cursor.js';
 import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow, toMessage } from './message-row.mapper.js';
@@ -134,10 +143,13 @@ export class TypeOrmMessageRepository extends MessageRepository {
   }
 
   async history(id: string): Promise<MessageHistory> {
-    if (!UUID.test(id)) return { attempts: [], replays: [] };
-    const [attempts, replays]: [AttemptRow[], ReplayRow[]] = await Promise.all([
+    if (!UUID.test(id)) return { attempts: [], replays: [], decisions: [] };
+    const [attempts, replays, decisions]: [AttemptRow[], ReplayRow[], DecisionRow[]] = await Promise.all([
       this.db.query(`SELECT attempt_no, at, status_code, outcome, error, latency_ms FROM message_attempts WHERE message_id = $1 ORDER BY id`, [id]),
       this.db.query(`SELECT at, previous_status, previous_reason FROM message_replays WHERE message_id = $1 ORDER BY id`, [id]),
+      this.db.query(`SELECT at, source, actor, outcome, reason, gateway_message_id, previous_reason FROM message_decisions WHERE message_id = $1 ORDER BY id`, [
+        id,
+      ]),
     ]);
     return {
       attempts: attempts.map((a) => ({
@@ -150,6 +162,14 @@ export class TypeOrmMessageRepository extends MessageRepository {
         latencyMs: a.latency_ms,
       })),
       replays: replays.map((r) => ({ at: r.at, previousStatus: r.previous_status, previousReason: r.previous_reason })),
+      decisions: decisions.map((d): DecisionRecord => ({
+        at: d.at,
+        actor: { source: d.source, id: d.actor },
+        outcome: d.outcome,
+        reason: d.reason,
+        gatewayMessageId: d.gateway_message_id,
+        previousReason: d.previous_reason,
+      })),
     };
   }
 
@@ -258,7 +278,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
     return count;
   }
 
-  async replay(id: string, now: Date): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
+  async replay(id: string, now: Date, actor?: Actor): Promise<{ message: Message; replayedFrom: ReplayableStatus | null } | null> {
     if (!UUID.test(id)) return null;
     return this.db.transaction(async (tx) => {
       const rows: MessageRow[] = await tx.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`, [id]);
@@ -266,51 +286,157 @@ export class TypeOrmMessageRepository extends MessageRepository {
       const message = toMessage(rows[0]);
       const previousReason = message.failureReason;
       const replayedFrom = message.replay(now);
-      if (replayedFrom === null) return { message, replayedFrom };
-      const s = message.toProps();
-      await tx.query(
-        `UPDATE messages SET status = $2, attempt_count = $3, next_attempt_at = $4, failure_reason = $5, claim_token = NULL,
-                lease_lost_at = NULL, expires_at = $6, replay_count = $7, updated_at = $8
-          WHERE id = $1`,
-        [id, s.status, s.attemptCount, s.nextAttemptAt, s.failureReason, s.expiresAt, s.replayCount, s.updatedAt],
-      );
-      await tx.query(`INSERT INTO message_replays (message_id, at, previous_status, previous_reason) VALUES ($1, $2, $3, $4)`, [
-        id,
-        now,
-        replayedFrom,
-        previousReason,
-      ]);
+      if (replayedFrom !== null) {
+        const s = message.toProps();
+        await tx.query(
+          `UPDATE messages SET status = $2, attempt_count = $3, next_attempt_at = $4, failure_reason = $5, claim_token = NULL,
+                  lease_lost_at = NULL, expires_at = $6, replay_count = $7, updated_at = $8
+            WHERE id = $1`,
+          [id, s.status, s.attemptCount, s.nextAttemptAt, s.failureReason, s.expiresAt, s.replayCount, s.updatedAt],
+        );
+        await tx.query(`INSERT INTO message_replays (message_id, at, previous_status, previous_reason) VALUES ($1, $2, $3, $4)`, [
+          id,
+          now,
+          replayedFrom,
+          previousReason,
+        ]);
+      }
+      if (actor) {
+        await tx.query(`INSERT INTO operator_audit (source, actor, action, message_count, detail) VALUES ($1, $2, 'replay', $3, $4::jsonb)`, [
+          actor.source,
+          actor.id,
+          replayedFrom === null ? 0 : 1,
+          JSON.stringify({ messageId: id, previousStatus: replayedFrom }),
+        ]);
+      }
       return { message, replayedFrom };
     });
   }
 
-  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean): Promise<number> {
+  async replayMatching(filter: ReplayFilter, now: Date, dryRun: boolean, options: ReplayOptions = {}): Promise<number> {
     const params: unknown[] = [filter.statuses, filter.from ?? null, filter.to ?? null];
     const match = `status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR updated_at >= $2) AND ($3::timestamptz IS NULL OR updated_at < $3)`;
-    if (dryRun) {
+    const expected = options.expectedFingerprint;
+    if (dryRun && expected === undefined) {
       const rows: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM messages WHERE ${match}`, params);
       return rows[0].n;
     }
-    // The same transition as Message.replay, set-wise: one statement however many rows match.
-    const rows: { n: number }[] = await this.db.query(
-      `WITH target AS (
+    if (dryRun) {
+      const rows: { n: number; fingerprint: string }[] = await this.db.query(
+        `SELECT count(*)::int AS n, ${FINGERPRINT('$4')} AS fingerprint FROM messages WHERE ${match}`,
+        [...params, fingerprintPrefix(filter)],
+      );
+      if (rows[0].fingerprint !== expected) throw new PreviewChangedError();
+      return rows[0].n;
+    }
+    // The same transition as Message.replay, set-wise: one statement however many rows match, so
+    // the replays, their records and the operator log's entry commit together or not at all.
+    // With an expected fingerprint every write is conditional on the locked set still having it.
+    const statement = new Statement();
+    statement.params.push(...params);
+    const [at] = statement.add(now);
+    const parts = [
+      `target AS (
          SELECT id, status, failure_reason FROM messages WHERE ${match} FOR UPDATE
-       ), replayed AS (
+       )`,
+    ];
+    let guarded = 'true';
+    if (expected !== undefined) {
+      const [prefix, value] = statement.add(fingerprintPrefix(filter), expected);
+      parts.push(`fingerprint AS (SELECT ${FINGERPRINT(prefix)} AS value FROM target)`);
+      guarded = `EXISTS (SELECT 1 FROM fingerprint WHERE value = ${value})`;
+    }
+    parts.push(
+      `replayed AS (
          UPDATE messages m
             SET status = 'pending', attempt_count = 0, next_attempt_at = NULL, failure_reason = NULL, claim_token = NULL,
-                lease_lost_at = NULL, expires_at = CASE WHEN m.expires_at <= $4 THEN NULL ELSE m.expires_at END,
-                replay_count = m.replay_count + 1, updated_at = $4
-           FROM target WHERE m.id = target.id
+                lease_lost_at = NULL, expires_at = CASE WHEN m.expires_at <= ${at} THEN NULL ELSE m.expires_at END,
+                replay_count = m.replay_count + 1, updated_at = ${at}
+           FROM target WHERE m.id = target.id AND ${guarded}
          RETURNING m.id
-       ), recorded AS (
+       )`,
+      `recorded AS (
          INSERT INTO message_replays (message_id, at, previous_status, previous_reason)
-         SELECT id, $4, status, failure_reason FROM target
+         SELECT id, ${at}, status, failure_reason FROM target WHERE ${guarded}
          RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM replayed`,
-      [...params, now],
+       )`,
     );
+    if (options.actor) {
+      const [source, actor, detail] = statement.add(
+        options.actor.source,
+        options.actor.id,
+        JSON.stringify({ ...replayFilterDetail(filter), ...options.logDetail }),
+      );
+      parts.push(`logged AS (
+         INSERT INTO operator_audit (source, actor, action, message_count, detail)
+         SELECT ${source}, ${actor}, 'replay', (SELECT count(*) FROM replayed), ${detail}::jsonb WHERE ${guarded}
+       )`);
+    }
+    const rows: { n: number; fingerprint: string }[] = await this.db.query(
+      `WITH ${parts.join(',\n')}
+       SELECT (SELECT count(*)::int FROM replayed) AS n, ${expected === undefined ? 'NULL' : '(SELECT value FROM fingerprint)'} AS fingerprint`,
+      statement.params,
+    );
+    if (expected !== undefined && rows[0].fingerprint !== expected) throw new PreviewChangedError();
     return rows[0].n;
+  }
+
+  async previewReplay(filter: ReplayFilter): Promise<ReplayPreviewData> {
+    const rows: {
+      count: number;
+      by_status: Record<string, number>;
+      by_reason: { reason: string | null; count: number }[];
+      sample_ids: string[];
+      fingerprint: string;
+    }[] = await this.db.query(
+      `WITH target AS MATERIALIZED (
+           SELECT id, seq, status, failure_reason FROM messages
+            WHERE status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR updated_at >= $2) AND ($3::timestamptz IS NULL OR updated_at < $3)
+         )
+         SELECT (SELECT count(*)::int FROM target) AS count,
+                (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM target GROUP BY status) s) AS by_status,
+                (SELECT coalesce(json_agg(json_build_object('reason', reason, 'count', n) ORDER BY n DESC, reason COLLATE "C" NULLS LAST), '[]')
+                   FROM (SELECT failure_reason AS reason, count(*)::int AS n FROM target GROUP BY failure_reason
+                          ORDER BY n DESC, failure_reason COLLATE "C" NULLS LAST LIMIT 10) r) AS by_reason,
+                (SELECT coalesce(json_agg(id ORDER BY seq DESC), '[]') FROM (SELECT id, seq FROM target ORDER BY seq DESC LIMIT 20) x) AS sample_ids,
+                (SELECT ${FINGERPRINT('$4')} FROM target) AS fingerprint`,
+      [filter.statuses, filter.from ?? null, filter.to ?? null, fingerprintPrefix(filter)],
+    );
+    const [row] = rows;
+    const byStatus = Object.fromEntries(REPLAYABLE_STATUSES.map((status) => [status, row.by_status[status] ?? 0])) as Record<ReplayableStatus, number>;
+    return { count: row.count, byStatus, byReason: row.by_reason, sampleIds: row.sample_ids, fingerprint: row.fingerprint };
+  }
+
+  async settle(id: string, settlement: Settlement, now: Date, actor: Actor): Promise<Message | null> {
+    if (!UUID.test(id)) return null;
+    return this.db.transaction(async (tx) => {
+      const rows: MessageRow[] = await tx.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`, [id]);
+      if (rows.length === 0) return null;
+      const message = toMessage(rows[0]);
+      const previousReason = message.failureReason;
+      // The rule (only a message in doubt) is Message.settle's; the UPDATE states it again, set-wise.
+      message.settle(settlement, now);
+      const s = message.toProps();
+      const [, count]: [unknown[], number] = await tx.query(
+        `UPDATE messages SET status = $2, sent_at = $3, gateway_message_id = $4, failure_reason = $5, claim_token = NULL, lease_until = NULL,
+                lease_lost_at = NULL, next_attempt_at = NULL, updated_at = $6
+          WHERE id = $1 AND status = 'unknown'`,
+        [id, s.status, s.sentAt, s.gatewayMessageId, s.failureReason, s.updatedAt],
+      );
+      if (count !== 1) throw new Error(`message ${id} was not in doubt when settled under its lock`);
+      const gatewayMessageId = settlement.gatewayMessageId ?? null;
+      await tx.query(
+        `INSERT INTO message_decisions (message_id, at, source, actor, outcome, reason, gateway_message_id, previous_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [id, now, actor.source, actor.id, settlement.outcome, settlement.reason, gatewayMessageId, previousReason],
+      );
+      await tx.query(`INSERT INTO operator_audit (source, actor, action, message_count, detail) VALUES ($1, $2, 'settle', 1, $3::jsonb)`, [
+        actor.source,
+        actor.id,
+        JSON.stringify({ messageId: id, outcome: settlement.outcome, reason: settlement.reason, gatewayMessageId }),
+      ]);
+      return message;
+    });
   }
 
   async listSent(query: PageQuery): Promise<Page<Message>> {
@@ -346,6 +472,15 @@ export class TypeOrmMessageRepository extends MessageRepository {
       // A priority other than 0 is found through messages_priority_seq_idx (partial: priority <> 0).
       params.push(query.priority);
       where.push(`priority = $${params.length}`);
+    }
+    if (query.search) where.push(searchCondition(query.search, params));
+    if (query.createdFrom !== undefined) {
+      params.push(query.createdFrom);
+      where.push(`created_at >= $${params.length}`);
+    }
+    if (query.createdTo !== undefined) {
+      params.push(query.createdTo);
+      where.push(`created_at < $${params.length}`);
     }
     if (query.cursor !== undefined) {
       const [seq] = decodeCursor('all', query.cursor, [SEQ_RANGE]);
@@ -429,6 +564,56 @@ interface ReplayRow {
   at: Date;
   previous_status: ReplayableStatus;
   previous_reason: string | null;
+}
+
+interface DecisionRow {
+  at: Date;
+  source: Actor['source'];
+  actor: string;
+  outcome: SettlementOutcome;
+  reason: string;
+  gateway_message_id: string | null;
+  previous_reason: string | null;
+}
+
+/**
+ * The fingerprint of a replay's set, as SQL over rows with an `id` (a bulk replay's target): md5
+ * of the filter (`prefix`, see fingerprintPrefix) and the ids, sorted. The preview and the replay
+ * compute it with this one expression, so equal sets under equal filters have equal fingerprints.
+ */
+function FINGERPRINT(prefix: string): string {
+  return `md5(${prefix} || coalesce(string_agg(id::text, ',' ORDER BY id), ''))`;
+}
+
+/** The filter of a replay, canonical (statuses sorted, dates to the millisecond), ahead of the ids it fingerprints. */
+function fingerprintPrefix(filter: ReplayFilter): string {
+  return `${[...filter.statuses].sort().join(',')}|${filter.from?.toISOString() ?? ''}|${filter.to?.toISOString() ?? ''}|`;
+}
+
+/** A bulk replay's filter as the operator log shows it. */
+function replayFilterDetail(filter: ReplayFilter): Record<string, unknown> {
+  return { statuses: filter.statuses, from: filter.from?.toISOString() ?? null, to: filter.to?.toISOString() ?? null };
+}
+
+/**
+ * The condition of a search (parseMessageSearch), its values appended to `params`. Each kind is
+ * served by an index (migration OperatorTools1795700000000): an id by the primary key and a
+ * gateway messageId by messages_gateway_message_id_idx (a bitmap OR of the two); a phone number
+ * by messages_phone_seq_idx, in the list's order; a reason by messages_failure_reason_trgm_idx
+ * (pg_trgm), `%`, `_` and `\` taken literally.
+ */
+function searchCondition(search: MessageSearch, params: unknown[]): string {
+  switch (search.kind) {
+    case 'id':
+      params.push(search.id, [search.id, search.id.toUpperCase()]);
+      return `(id = $${params.length - 1}::uuid OR gateway_message_id = ANY($${params.length}::text[]))`;
+    case 'phone':
+      params.push(search.phoneNumber);
+      return `phone_number = $${params.length}`;
+    case 'reason':
+      params.push(`%${search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      return `(failure_reason IS NOT NULL AND failure_reason ILIKE $${params.length})`;
+  }
 }
 
 /**

@@ -1,13 +1,16 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
 import {
+  ACTOR_SOURCES,
   type AttemptOutcome,
   type AttemptRecord,
+  type DecisionRecord,
   type Message,
   MESSAGE_STATUSES,
   type MessageStatus,
   type PriorityCount,
   type ReplayRecord,
   REPLAYABLE_STATUSES,
+  SETTLEMENT_OUTCOMES,
 } from '@app/domain';
 import { PRIORITY_SCHEMA } from '../priority.js';
 
@@ -134,13 +137,66 @@ export class ReplayDto {
   }
 }
 
-/** A message with every attempt and replay, oldest first. */
+/** An operator's settlement of the message while it was in doubt. */
+export class DecisionDto {
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-22T11:00:00.000Z' })
+  at!: Date;
+
+  @ApiProperty({ enum: ACTOR_SOURCES, example: 'dashboard', description: 'Where the operator acted from' })
+  source!: string;
+
+  @ApiProperty({ example: 'session:ops-1', description: 'Who: key:<12 hex digits of the SHA-256 of the API key> or session:<label>' })
+  actor!: string;
+
+  @ApiProperty({ enum: SETTLEMENT_OUTCOMES, example: 'sent' })
+  outcome!: string;
+
+  @ApiProperty({ example: 'the gateway support desk confirmed delivery of this message', description: "The operator's reason" })
+  reason!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE_GATEWAY_ID, description: "The gateway's messageId the operator gave, if any" })
+  gatewayMessageId!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'outcome unknown: no answer from the gateway in time',
+    description: 'Why the message was in doubt (its failure reason then)',
+  })
+  previousReason!: string | null;
+
+  static from(decision: DecisionRecord): DecisionDto {
+    return {
+      at: decision.at,
+      source: decision.actor.source,
+      actor: decision.actor.id,
+      outcome: decision.outcome,
+      reason: decision.reason,
+      gatewayMessageId: decision.gatewayMessageId,
+      previousReason: decision.previousReason,
+    };
+  }
+}
+
+/** A message with every attempt, replay and operator's decision, oldest first. */
 export class MessageDetailsDto extends MessageDto {
   @ApiProperty({ type: [AttemptDto] })
   attempts!: AttemptDto[];
 
   @ApiProperty({ type: [ReplayDto] })
   replays!: ReplayDto[];
+
+  @ApiProperty({ type: [DecisionDto], description: "Operators' settlements of the message while it was in doubt (POST /api/v1/messages/{id}/settle)" })
+  decisions!: DecisionDto[];
+
+  static fromDetails(details: { message: Message; attempts: AttemptRecord[]; replays: ReplayRecord[]; decisions: DecisionRecord[] }): MessageDetailsDto {
+    return {
+      ...MessageDto.from(details.message),
+      attempts: details.attempts.map((a) => AttemptDto.from(a)),
+      replays: details.replays.map((r) => ReplayDto.from(r)),
+      decisions: details.decisions.map((d) => DecisionDto.from(d)),
+    };
+  }
 }
 
 export class SentMessagePageDto {
