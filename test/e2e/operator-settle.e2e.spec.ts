@@ -82,7 +82,8 @@ describe('settle a message in doubt by hand (e2e)', () => {
 
   it('settles a message in doubt as failed, with the reason kept as "settled by operator: <reason>"', async () => {
     const { rows } = await stack.db.sql.query<{ id: string }>(
-      `INSERT INTO messages (phone_number, content, status, failure_reason, attempt_count) VALUES ('+905551111111', 'lost', 'unknown', 'outcome unknown: socket hang up', 1)
+      `INSERT INTO messages (phone_number, content, status, failure_reason, attempt_count)
+         VALUES ('+905551111111', 'lost', 'unknown', 'outcome unknown: socket hang up', 1)
        RETURNING id`,
     );
     const id = rows[0].id;

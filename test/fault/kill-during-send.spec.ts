@@ -60,8 +60,12 @@ describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
       );
       expect((await last.kill('SIGTERM')).code).toBe(0);
 
-      const { rows } = await db.sql.query<{ id: string; status: string; gateway_message_id: string | null }>(
-        'SELECT id, status, gateway_message_id FROM messages ORDER BY seq',
+      // lease_lost_at: the lease sweep found the row started by a process that is gone (a kill);
+      // timed_out: the sender itself gave up waiting (WEBHOOK_TIMEOUT_MS) and recorded the doubt.
+      const { rows } = await db.sql.query<{ id: string; status: string; gateway_message_id: string | null; swept: boolean; timed_out: boolean }>(
+        `SELECT m.id, m.status, m.gateway_message_id, m.lease_lost_at IS NOT NULL AS swept,
+                EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.outcome = 'unknown') AS timed_out
+           FROM messages m ORDER BY m.seq`,
       );
       const byKey = sandbox.byKey();
       const duplicates = [...byKey.entries()].filter(([, requests]) => requests.length > 1);
@@ -69,7 +73,8 @@ describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
       const unknown = rows.filter((r) => r.status === 'unknown');
       console.log(
         `kill -9 test: messages ${rows.length}, kills ${kills}, sent ${sent.length}, unknown ${unknown.length} ` +
-          `(${unknown.filter((r) => byKey.has(r.id)).length} of them reached the gateway), ` +
+          `(${unknown.filter((r) => byKey.has(r.id)).length} of them reached the gateway; ${unknown.filter((r) => r.swept).length} left by a kill, ` +
+          `${unknown.filter((r) => r.timed_out).length} timed out), ` +
           `requests ${sandbox.received().length}, duplicates ${duplicates.length}`,
       );
 
@@ -87,9 +92,13 @@ describe('dispatcher killed with SIGKILL mid-send (fault)', () => {
       expect(sandbox.received().filter((r) => !ids.has(r.headers['idempotency-key'] ?? ''))).toEqual([]);
       // With DISPATCH_CONCURRENCY=1 (the default) a killed process leaves at most one row in doubt:
       // the one whose request may have started. Claimed rows it never attempted were queued again.
-      expect(unknown.length).toBeLessThanOrEqual(kills);
-      expect(unknown.filter((r) => !byKey.has(r.id)).length).toBeLessThanOrEqual(kills);
-      expect(sent.length).toBeGreaterThanOrEqual(MESSAGES - kills);
+      // A request that outlives WEBHOOK_TIMEOUT_MS (a starved process on a busy machine) is in doubt
+      // too, by design, with its attempt recorded; every other unknown row was left by a kill.
+      const timedOut = unknown.filter((r) => r.timed_out).length;
+      expect(unknown.filter((r) => !r.timed_out && !r.swept)).toEqual([]);
+      expect(unknown.filter((r) => r.swept).length).toBeLessThanOrEqual(kills);
+      expect(unknown.length).toBeLessThanOrEqual(kills + timedOut);
+      expect(sent.length).toBeGreaterThanOrEqual(MESSAGES - kills - timedOut);
     }),
     150_000,
   );

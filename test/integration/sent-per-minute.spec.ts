@@ -132,7 +132,8 @@ describe('sent per minute and dispatch events (integration)', () => {
 
   it('keeps the counts with statement-level triggers (one INSERT per statement, whatever its size)', async () => {
     const { rows } = await db.sql.query<{ tgname: string; row_level: boolean }>(
-      `SELECT tgname, (tgtype & 1) = 1 AS row_level FROM pg_trigger WHERE tgrelid = 'messages'::regclass AND tgname LIKE 'messages_sent_per_minute%' ORDER BY tgname`,
+      `SELECT tgname, (tgtype & 1) = 1 AS row_level FROM pg_trigger
+        WHERE tgrelid = 'messages'::regclass AND tgname LIKE 'messages_sent_per_minute%' ORDER BY tgname`,
     );
     expect(rows).toEqual([
       { tgname: 'messages_sent_per_minute_insert', row_level: false },
