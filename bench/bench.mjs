@@ -8,12 +8,14 @@
  *   bulk      messages/s created through POST /api/v1/messages/batch (dispatcher stopped)
  *   memory    the dispatcher's peak RSS while sending from a 1,000,000-row backlog over its
  *             idle RSS
+ *   dashboard GET /dashboard (the overview) and GET /dashboard/fragments/live, signed in, with
+ *             1,000,000 messages across states: median and p95 in ms (target: overview < 300 ms)
  *
  * Runs the built apps (dist/: `npm run build` first; `npm run bench` does it) as child
  * processes against the machine's PostgreSQL (a throwaway database bench_<random>, dropped at the
  * end) and Redis (only this run's sent_message:<id> keys are deleted, never FLUSHALL).
  *
- * Options: --quick (small sizes, a smoke run), --only=dispatch|bulk|memory (comma-separated).
+ * Options: --quick (small sizes, a smoke run), --only=dispatch|bulk|memory|dashboard (comma-separated).
  * Env: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres, an account that may
  * CREATE DATABASE), BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_DISPATCHER_NODE_ARGS
  * (extra node flags for the dispatcher only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see
@@ -38,9 +40,9 @@ const CEILING_CLIENT = path.join(import.meta.dirname, 'http-ceiling.mjs');
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DISPATCHER_NODE_ARGS = (process.env.BENCH_DISPATCHER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-const PHASES = ['dispatch', 'bulk', 'memory'];
+const PHASES = ['dispatch', 'bulk', 'memory', 'dashboard'];
 
-const TARGETS = { dispatchRatio: 0.45, bulkPerSecond: 10_000, memoryRatio: 1.5 };
+const TARGETS = { dispatchRatio: 0.45, bulkPerSecond: 10_000, memoryRatio: 1.5, dashboardOverviewMs: 300 };
 const REFERENCES = 'graphile-worker 0.26, pg-boss 0.16';
 
 // ---------------------------------------------------------------------------------------------
@@ -68,6 +70,9 @@ const SIZES = options.quick
       memoryMaxMs: 15_000,
       idleSampleMs: 1_000,
       sampleEveryMs: 100,
+      dashboardRows: 100_000,
+      dashboardWarmup: 3,
+      dashboardRequests: 20,
     }
   : {
       ceilingRequests: 20_000,
@@ -89,6 +94,9 @@ const SIZES = options.quick
       memoryMaxMs: 60_000,
       idleSampleMs: 2_000,
       sampleEveryMs: 100,
+      dashboardRows: 1_000_000,
+      dashboardWarmup: 5,
+      dashboardRequests: 20,
     };
 const POLL_EVERY_MS = 50;
 
@@ -809,6 +817,138 @@ async function memoryPhase(results) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 4. The dashboard's overview with 1,000,000 messages
+
+/**
+ * Of every 100 rows: 60 sent (sent_at spread over the last 24 hours, so the chart has a day of
+ * data), 20 pending, 10 failed (a few reasons), 5 expired and 5 unknown (in doubt, their request
+ * out a minute before). No `sending` row: with the dispatcher stopped, nothing holds a claim.
+ * created_at runs back from now, one row per 50 ms. Inserted by SQL, 250,000 rows per statement.
+ */
+async function insertAcrossStates(count) {
+  const started = performance.now();
+  for (let from = 1; from <= count; from += 250_000) {
+    const to = Math.min(count, from + 249_999);
+    await db.query(
+      `INSERT INTO messages (phone_number, content, status, attempt_count, sent_at, gateway_message_id, failure_reason, request_started_at, created_at)
+       SELECT '+90555' || lpad((g % 10000000)::text, 7, '0'), 'Bench message ' || g, s.status,
+              CASE WHEN s.status IN ('sent', 'failed', 'unknown') THEN 1 ELSE 0 END,
+              CASE WHEN s.status = 'sent' THEN now() - (g % 1440) * interval '1 minute' END,
+              CASE WHEN s.status = 'sent' THEN gen_random_uuid()::text END,
+              CASE s.status
+                WHEN 'failed' THEN (ARRAY['gateway answered 400: invalid recipient', 'gateway answered 422: content rejected',
+                                          'gave up after 5 attempts: gateway answered 503'])[1 + g % 3]
+                WHEN 'expired' THEN 'expired before it could be sent'
+                WHEN 'unknown' THEN 'outcome unknown: no answer from the gateway in time (5000 ms)'
+              END,
+              CASE WHEN s.status = 'unknown' THEN now() - interval '1 minute' END,
+              now() - ($3::int - g) * interval '50 milliseconds'
+         FROM generate_series($1::int, $2::int) AS g
+         CROSS JOIN LATERAL (SELECT CASE WHEN g % 100 < 60 THEN 'sent' WHEN g % 100 < 80 THEN 'pending' WHEN g % 100 < 90 THEN 'failed'
+                                         WHEN g % 100 < 95 THEN 'expired' ELSE 'unknown' END AS status) s`,
+      [from, to, count],
+    );
+  }
+  // Fresh statistics and visibility map, as autovacuum would give a table that filled up over time.
+  await db.query('VACUUM ANALYZE messages');
+  return (performance.now() - started) / 1000;
+}
+
+/** A request of the dashboard (a form post or a page), with its headers, timed until its body is read. */
+function dashboardRequest(method, url, { headers = {}, form } = {}) {
+  const payload =
+    form === undefined
+      ? undefined
+      : Buffer.from(
+          Object.entries(form)
+            .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+            .join('&'),
+        );
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(payload ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(payload.length) } : {}),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(120_000, () => req.destroy(new Error(`${method} ${url}: no answer in 120 s`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Signs in through the sign-in form with the bench's API key; answers the session cookie. */
+async function signIn(dispatcher) {
+  const answer = await dashboardRequest('POST', `${dispatcher.url}/dashboard/login`, { headers: { Origin: dispatcher.url }, form: { key: apiKey } });
+  const cookie = [answer.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('dispatcher_session='));
+  if (answer.status !== 303 || !cookie) throw new Error(`POST /dashboard/login answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+  return cookie.split(';')[0];
+}
+
+/** `count` sequential GETs of `route` after `warmup` ones: the times of the counted ones, in ms. */
+async function timeGets(dispatcher, cookie, route, warmup, count) {
+  const times = [];
+  for (let i = 0; i < warmup + count; i += 1) {
+    const answer = await dashboardRequest('GET', `${dispatcher.url}${route}`, { headers: { Cookie: cookie } });
+    if (answer.status !== 200) throw new Error(`GET ${route} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    if (i >= warmup) times.push(answer.ms);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: median(times), p95: sorted[Math.ceil(0.95 * sorted.length) - 1], min: sorted[0], max: sorted[sorted.length - 1], count };
+}
+
+async function dashboardPhase(results) {
+  heading(`4. Dashboard with ${fmt(SIZES.dashboardRows)} messages`);
+  const dispatcher = await startDispatcher(64);
+  try {
+    await resetMessages();
+    const insertSeconds = await insertAcrossStates(SIZES.dashboardRows);
+    const counts = await statusCounts();
+    say(
+      `inserted ${fmt(SIZES.dashboardRows)} messages by SQL in ${fmt(insertSeconds, 1)} s, then VACUUM ANALYZE (dispatcher stopped, not measured): ` +
+        Object.entries(counts)
+          .filter(([, n]) => n > 0)
+          .map(([state, n]) => `${fmt(n)} ${state}`)
+          .join(', '),
+    );
+    const cookie = await signIn(dispatcher);
+    const { dashboardWarmup: warmup, dashboardRequests: count } = SIZES;
+    const meter = cpuMeter({ dispatcher: dispatcher.pid });
+    const overview = await timeGets(dispatcher, cookie, '/dashboard', warmup, count);
+    const overviewDay = await timeGets(dispatcher, cookie, '/dashboard?range=24h', warmup, count);
+    const live = await timeGets(dispatcher, cookie, '/dashboard/fragments/live', warmup, count);
+    const cpu = meter.stop();
+    results.dashboard = { overview, overviewDay, live, cpu };
+    const line = (name, t) =>
+      `${name.padEnd(42)} median ${fmt(t.median, 1)} ms, p95 ${fmt(t.p95, 1)} ms ` +
+      `(min ${fmt(t.min, 1)}, max ${fmt(t.max, 1)}; ${t.count} requests after ${warmup} warm-up)`;
+    say(line('GET /dashboard (overview, chart of 1 h)', overview));
+    say(line('GET /dashboard?range=24h (chart of 24 h)', overviewDay));
+    say(line('GET /dashboard/fragments/live (polled)', live));
+    say(`  target: overview < ${TARGETS.dashboardOverviewMs} ms at p95 with ${fmt(SIZES.dashboardRows)} messages`);
+    say(`  ${cpuLine(cpu)}`);
+  } finally {
+    await stopDispatcher(dispatcher);
+    // Rows made by SQL have no receipt in Redis: emptied without looking for one.
+    await db.query('TRUNCATE messages CASCADE');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 async function printMachine() {
@@ -868,6 +1008,7 @@ async function printMachine() {
       `serial ${fmt(SIZES.serialMessages)} or ${SIZES.serialTimeLimitMs / 1000} s (+${fmt(SIZES.serialWarmup)}); ` +
       `bulk ${fmt(SIZES.bulkMessages)} in batches of ${fmt(SIZES.bulkBatch)}, ${SIZES.bulkClients} clients; memory ${fmt(SIZES.memoryRows)} rows, ` +
       `RSS every ${SIZES.sampleEveryMs} ms until ${fmt(SIZES.memoryMinSent)} sent (${SIZES.memorySampleMs / 1000}-${SIZES.memoryMaxMs / 1000} s); ` +
+      `dashboard ${fmt(SIZES.dashboardRows)} rows, ${SIZES.dashboardRequests} requests per page (+${SIZES.dashboardWarmup} warm-up); ` +
       `poll every ${POLL_EVERY_MS} ms`,
   );
 }
@@ -928,6 +1069,17 @@ function printSummary(results) {
       '',
       note(m),
     ]);
+  }
+  if (results.dashboard) {
+    const d = results.dashboard;
+    rows.push([
+      `dashboard overview, ${fmt(SIZES.dashboardRows)} messages: median / p95`,
+      `${fmt(d.overview.median, 1)} / ${fmt(d.overview.p95, 1)} ms`,
+      fmt(d.overview.p95 / TARGETS.dashboardOverviewMs, 2),
+      `< ${TARGETS.dashboardOverviewMs} ms`,
+      verdict(d.overview.p95 < TARGETS.dashboardOverviewMs, d),
+    ]);
+    rows.push([`dashboard live fragment: median / p95`, `${fmt(d.live.median, 1)} / ${fmt(d.live.p95, 1)} ms`, '', '', note(d)]);
   }
   if (rows.length > 1) table(rows);
   if (options.quick) say('(--quick: small sizes; not the figures to quote)');
@@ -1004,6 +1156,7 @@ async function main() {
   if (options.only.has('dispatch')) await dispatchPhase(results);
   if (options.only.has('bulk')) await bulkPhase(results);
   if (options.only.has('memory')) await memoryPhase(results);
+  if (options.only.has('dashboard')) await dashboardPhase(results);
   await stopProcess(sandbox.child);
   printSummary(results);
 }

@@ -149,7 +149,7 @@ describe('dashboard pages (e2e)', () => {
     expect((await page('get', `/dashboard/messages?q=${retried}`).expect(303)).headers.location).toBe(`/dashboard/messages/${retried}`);
     expect((await page('get', `/dashboard/messages?q=${retried.toUpperCase()}`).expect(303)).headers.location).toBe(`/dashboard/messages/${retried}`);
     const missing = await page('get', '/dashboard/messages?q=0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11').expect(200);
-    expect(missing.text).toContain('No message has the id 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11.');
+    expect(missing.text).toContain('No message has the id or the gateway messageId 0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11.');
     expect(missing.text).toContain('value="0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11"');
   });
 });

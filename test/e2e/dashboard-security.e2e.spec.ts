@@ -53,6 +53,17 @@ describe('dashboard security (e2e)', () => {
       [`/dashboard/messages/${xssId}`, 200],
       ['/dashboard/fragments/live', 200],
       ['/dashboard/scheduler/stop', 200],
+      ['/dashboard?range=24h', 200],
+      ['/dashboard/in-doubt', 200],
+      ['/dashboard/replay', 200],
+      ['/dashboard/replay?status=failed&status=unknown', 200],
+      ['/dashboard/audit', 200],
+      ['/dashboard/audit?action=settle', 200],
+      ['/dashboard/messages?q=ab', 400],
+      ['/dashboard/messages?from=not-a-time', 400],
+      ['/dashboard/replay?status=sent', 400],
+      ['/dashboard/audit?action=bogus', 400],
+      ['/dashboard/in-doubt?cursor=bogus', 400],
       ['/dashboard/messages/0b9d9c54-5f1e-4a8a-9a8e-6a1f3f1c2d11', 404],
       ['/dashboard/messages/not-a-uuid', 400],
       ['/dashboard/messages?status=bogus', 400],
@@ -67,6 +78,9 @@ describe('dashboard security (e2e)', () => {
     for (const [path, status] of [
       ['/dashboard/login', 200],
       ['/dashboard', 303],
+      ['/dashboard/in-doubt', 303],
+      ['/dashboard/replay', 303],
+      ['/dashboard/audit', 303],
       ['/dashboard/fragments/live', 401],
     ] as const) {
       expectSecurityHeaders(await page('get', path).expect(status));
@@ -126,8 +140,9 @@ describe('dashboard security (e2e)', () => {
     await page('post', '/dashboard/scheduler/stop').set('Cookie', cookie).set('Referer', `${ORIGIN}/dashboard`).type('form').send({ _csrf: csrf }).expect(303);
   });
 
-  it('shows a message whose content is a script tag as text, on the list and on its page', async () => {
-    for (const path of ['/dashboard/messages', `/dashboard/messages/${xssId}`]) {
+  it('shows a message whose content is a script tag as text, on the list, on its page and in the in-doubt inbox', async () => {
+    await stack.db.sql.query(`UPDATE messages SET status = 'unknown', failure_reason = $2 WHERE id = $1`, [xssId, `outcome unknown: ${XSS}`]);
+    for (const path of ['/dashboard/messages', `/dashboard/messages/${xssId}`, '/dashboard/in-doubt']) {
       const res = await page('get', path).set('Cookie', cookie).expect(200);
       expect(res.text).not.toContain(XSS);
       expect(res.text).toContain('&lt;script>alert(1)&lt;/script>');

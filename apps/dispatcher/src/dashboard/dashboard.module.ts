@@ -1,12 +1,17 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AssetsController } from './controllers/assets.controller.js';
+import { AuditController } from './controllers/audit.controller.js';
 import { FallbackController } from './controllers/fallback.controller.js';
+import { InDoubtController } from './controllers/in-doubt.controller.js';
 import { LoginController } from './controllers/login.controller.js';
 import { MessagesPagesController } from './controllers/messages-pages.controller.js';
 import { OverviewController } from './controllers/overview.controller.js';
+import { ReplayController } from './controllers/replay.controller.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { DashboardAuthGuard } from './dashboard-auth.guard.js';
 import { DashboardExceptionFilter } from './dashboard-exception.filter.js';
+import { DashboardPages } from './dashboard-pages.js';
+import { MessageLookups } from './message-lookups.js';
 import { LoginRateLimiter } from './security/login-rate-limiter.js';
 import { DashboardSessions } from './session/dashboard-sessions.js';
 
@@ -25,9 +30,20 @@ export class DashboardModule {
       module: DashboardModule,
       imports: [application],
       // FallbackController last: its catch-all route must not shadow the others.
-      controllers: [AssetsController, LoginController, OverviewController, MessagesPagesController, FallbackController],
+      controllers: [
+        AssetsController,
+        LoginController,
+        OverviewController,
+        MessagesPagesController,
+        InDoubtController,
+        ReplayController,
+        AuditController,
+        FallbackController,
+      ],
       providers: [
         DashboardAssets,
+        DashboardPages,
+        MessageLookups,
         DashboardSessions,
         DashboardAuthGuard,
         DashboardExceptionFilter,

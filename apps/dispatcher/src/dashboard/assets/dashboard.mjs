@@ -1,4 +1,4 @@
-/* global document, window, location, htmx */
+/* global document, window, location, htmx, uPlot, getComputedStyle */
 /**
  * The dashboard's own script (served as /dashboard/assets/dashboard-<hash>.js; no inline script
  * anywhere, the Content-Security-Policy allows only files of this service):
@@ -6,7 +6,10 @@
  * - the live panel (#live, polled by htmx): no request while the tab is hidden, one at once when
  *   it shows again, and the #stale banner when the last successful refresh is older than 3 polls;
  *   a 401 (the session ended) goes to the sign-in page;
- * - keyboard: `/` search, `j`/`k` move in lists and Enter opens, `?` the shortcuts dialog, Esc closes it.
+ * - keyboard: `/` search, `j`/`k` move in lists and Enter opens, `?` the shortcuts dialog, Esc closes it;
+ * - the overview's chart: uPlot draws #sent-chart from its data-chart (JSON written by the server,
+ *   escaped as any attribute), the starts, stops and breaker openings as vertical lines (solid,
+ *   dashed, dotted: the legend on the page says which is which), in the theme's colours, in UTC.
  */
 
 const SECOND = 1000;
@@ -77,6 +80,105 @@ function signInWhenSignedOut() {
       location.assign(`/dashboard/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     }
   });
+}
+
+// ---- chart --------------------------------------------------------------------------------------
+
+const CHART_HEIGHT = 220;
+const EVENT_STYLES = {
+  start: { color: '--sent', dash: [] },
+  stop: { color: '--failed', dash: [6, 4] },
+  'breaker-opened': { color: '--sending', dash: [2, 3] },
+};
+
+function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+/** A colour with some transparency, for the area under the line (#rrggbb only; anything else as it is). */
+function translucent(color) {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color}33` : color;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** 10:05 of an epoch second, in UTC (the page writes every time in UTC). */
+function hhmm(ts) {
+  const d = new Date(ts * 1000);
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+/** 2026-11-22 10:05 UTC, for the value under the cursor. */
+function minuteText(ts) {
+  return `${new Date(ts * 1000).toISOString().slice(0, 10)} ${hhmm(ts)} UTC`;
+}
+
+function chartOptions(el, data) {
+  const muted = cssVar('--muted');
+  const border = cssVar('--border');
+  const sent = cssVar('--sent');
+  const ratio = typeof uPlot.pxRatio === 'number' ? uPlot.pxRatio : window.devicePixelRatio || 1;
+  const drawEvents = (u) => {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.lineWidth = 2 * ratio;
+    for (const event of data.events) {
+      const x = Math.round(u.valToPos(event.t, 'x', true));
+      if (x < left || x > left + width) continue;
+      const style = EVENT_STYLES[event.kind] || EVENT_STYLES.start;
+      ctx.strokeStyle = cssVar(style.color);
+      ctx.setLineDash(style.dash.map((d) => d * ratio));
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
+  const axis = { stroke: muted, grid: { stroke: border, width: 1 }, ticks: { stroke: border, width: 1 } };
+  const xAxis = { ...axis, values: (_u, splits) => splits.map(hhmm) };
+  return {
+    width: Math.max(240, el.clientWidth),
+    height: CHART_HEIGHT,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    axes: [xAxis, { ...axis, size: 50 }],
+    series: [
+      { label: 'Minute', value: (_u, ts) => (ts == null ? '—' : minuteText(ts)) },
+      { label: 'Sent', stroke: sent, fill: translucent(sent), width: 2, value: (_u, v) => (v == null ? '—' : String(v)) },
+    ],
+    cursor: { drag: { x: false, y: false } },
+    hooks: { draw: [drawEvents] },
+  };
+}
+
+function setUpChart() {
+  const el = document.getElementById('sent-chart');
+  if (!el || typeof uPlot === 'undefined') return;
+  let data;
+  try {
+    data = JSON.parse(el.getAttribute('data-chart') || '');
+  } catch {
+    return;
+  }
+  if (!data || !Array.isArray(data.sent) || !Array.isArray(data.events)) return;
+  const xs = data.sent.map((_, i) => data.start + i * data.step);
+  let plot = null;
+  const draw = () => {
+    if (plot) plot.destroy();
+    el.textContent = '';
+    plot = new uPlot(chartOptions(el, data), [xs, data.sent], el);
+    el.setAttribute('data-drawn', 'true');
+  };
+  draw();
+  let resizing = 0;
+  window.addEventListener('resize', () => {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(() => plot && plot.setSize({ width: Math.max(240, el.clientWidth), height: CHART_HEIGHT }), 150);
+  });
+  // The colours follow the system's theme: drawn again when it changes.
+  if (window.matchMedia) window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', draw);
 }
 
 // ---- keyboard -----------------------------------------------------------------------------------
@@ -165,6 +267,7 @@ function start() {
   // Fresh countdown text as soon as htmx swaps the live panel in.
   document.body.addEventListener('htmx:afterSwap', updateCountdowns);
   setUpLivePanel();
+  setUpChart();
   signInWhenSignedOut();
   setUpDialog();
   document.addEventListener('keydown', onKey);

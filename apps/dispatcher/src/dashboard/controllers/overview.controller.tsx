@@ -1,13 +1,25 @@
 import { Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { GetDispatchStatus, GetMessageStats, GetQueueLag, StartDispatch, StopDispatch } from '@app/application';
+import {
+  GetDispatchStatus,
+  GetMessageStats,
+  GetQueueLag,
+  GetSendHistory,
+  ListDispatchEvents,
+  ListOperatorLog,
+  StartDispatch,
+  StopDispatch,
+} from '@app/application';
 import { Clock } from '@app/domain';
-import { DashboardAssets } from '../dashboard-assets.js';
+import { dashboardActor } from '../dashboard-actor.js';
 import { DashboardAuthGuard, sessionOf } from '../dashboard-auth.guard.js';
 import { DashboardPageError } from '../dashboard-errors.js';
 import { DashboardExceptionFilter } from '../dashboard-exception.filter.js';
+import { DashboardPages } from '../dashboard-pages.js';
 import type { DashboardRequest } from '../dashboard-request.js';
+import { single } from '../query-params.js';
+import { CHART_RANGES, type ChartRange, parseChartRange, sendChart, type SendChart } from '../send-chart.js';
 import { ConfirmPage, type SchedulerAction } from '../views/confirm-page.js';
 import { LivePanel, type LiveData, OverviewPage } from '../views/overview-page.js';
 import { renderFragment, renderPage } from '../views/render.js';
@@ -24,8 +36,10 @@ function schedulerAction(value: string): SchedulerAction {
 }
 
 /**
- * The overview (counts, queue lag, cadence), its live fragment, and start/stop for the cluster
- * with a confirmation page. Reads and acts through the API's use cases only.
+ * The overview (counts, queue lag, cadence with who last started or stopped sending, the chart of
+ * sends per minute), its live fragment, and start/stop for the cluster with a confirmation page,
+ * recorded in the operator log under the session's label. Reads and acts through the API's use
+ * cases only.
  */
 @ApiExcludeController()
 @UseFilters(DashboardExceptionFilter)
@@ -38,16 +52,21 @@ export class OverviewController {
     private readonly status: GetDispatchStatus,
     private readonly startDispatch: StartDispatch,
     private readonly stopDispatch: StopDispatch,
-    private readonly assets: DashboardAssets,
+    private readonly operatorLog: ListOperatorLog,
+    private readonly sendHistory: GetSendHistory,
+    private readonly dispatchEvents: ListDispatchEvents,
+    private readonly pages: DashboardPages,
     private readonly clock: Clock,
   ) {}
 
   @Get()
-  async overview(@Req() req: DashboardRequest, @Res() res: Response, @Query('notice') notice: unknown): Promise<void> {
-    const ctx = { assets: this.assets.urls, session: sessionOf(req) };
-    const live = await this.live();
-    const text = typeof notice === 'string' ? NOTICES[notice] : undefined;
-    res.type('html').send(renderPage(<OverviewPage ctx={ctx} live={live} notice={text} />));
+  async overview(@Req() req: DashboardRequest, @Res() res: Response, @Query() query: Record<string, unknown>): Promise<void> {
+    sessionOf(req);
+    const [live, chart] = await Promise.all([this.live(), this.chart(parseChartRange(single(query.range)))]);
+    const ctx = await this.pages.context(req, live.stats.byStatus.unknown);
+    const notice = single(query.notice);
+    const text = notice === undefined ? undefined : NOTICES[notice];
+    res.type('html').send(renderPage(<OverviewPage ctx={ctx} live={live} chart={chart} notice={text} />));
   }
 
   @Get('fragments/live')
@@ -58,7 +77,7 @@ export class OverviewController {
 
   @Get('scheduler/:action')
   async confirm(@Req() req: DashboardRequest, @Res() res: Response, @Param('action') action: string): Promise<void> {
-    const ctx = { assets: this.assets.urls, session: sessionOf(req) };
+    const ctx = await this.pages.context(req);
     const which = schedulerAction(action);
     const status = await this.status.execute();
     res.type('html').send(renderPage(<ConfirmPage ctx={ctx} action={which} running={status.running} />));
@@ -66,19 +85,34 @@ export class OverviewController {
 
   @Post('scheduler/:action')
   async act(@Req() req: DashboardRequest, @Res() res: Response, @Param('action') action: string): Promise<void> {
-    sessionOf(req);
-    // Phase 2: record the session's label as the one who did it (the operator log).
+    const actor = dashboardActor(sessionOf(req));
     if (schedulerAction(action) === 'stop') {
-      await this.stopDispatch.execute();
+      await this.stopDispatch.execute(actor);
       res.redirect(303, '/dashboard?notice=stopped');
     } else {
-      await this.startDispatch.execute();
+      await this.startDispatch.execute(actor);
       res.redirect(303, '/dashboard?notice=started');
     }
   }
 
   private async live(): Promise<LiveData> {
-    const [stats, lag, status] = await Promise.all([this.stats.execute(), this.lag.execute(), this.status.execute()]);
-    return { stats, lag, status, now: this.clock.now() };
+    const [stats, lag, status, log] = await Promise.all([
+      this.stats.execute(),
+      this.lag.execute(),
+      this.status.execute(),
+      this.operatorLog.execute({ limit: 1, action: ['start', 'stop'] }),
+    ]);
+    return { stats, lag, status, lastChange: log.items[0] ?? null, now: this.clock.now() };
+  }
+
+  /** The chart of a range: GetSendHistory's minutes and the events since the first of them (the same minutes GetSendHistory counts). */
+  private async chart(range: ChartRange): Promise<SendChart> {
+    const { minutes } = CHART_RANGES[range];
+    const end = Math.floor(this.clock.now().getTime() / 60_000) * 60_000 + 60_000;
+    const [history, events] = await Promise.all([
+      this.sendHistory.execute({ minutes }),
+      this.dispatchEvents.execute({ since: new Date(end - minutes * 60_000) }),
+    ]);
+    return sendChart(range, history, events);
   }
 }

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import type { AssetUrls } from '../dashboard-assets.js';
 import type { DashboardSession } from '../session/dashboard-sessions.js';
+import { formatCount } from '../format.js';
 import { CsrfField } from './parts.js';
 
 /**
@@ -18,19 +19,26 @@ export const HTMX_CONFIG = {
   refreshOnHistoryMiss: true,
 };
 
-export type Section = 'overview' | 'messages';
+export type Section = 'overview' | 'messages' | 'in-doubt' | 'replay' | 'audit';
 
 /** What every page needs besides its own data. */
 export interface PageContext {
   assets: AssetUrls;
   /** Null on the sign-in page and on errors before sign-in. */
   session: DashboardSession | null;
+  /** Messages in doubt (`unknown`), for the navigation's badge; left out on error pages. */
+  inDoubt?: number;
 }
 
+/** A page behind the sign-in: it has a session. */
+export type SignedInContext = PageContext & { session: DashboardSession };
+
 const NAV: { section: Section; href: string; label: string }[] = [
-  // Phase 2 adds: In doubt, Replay, Operator log.
   { section: 'overview', href: '/dashboard', label: 'Overview' },
   { section: 'messages', href: '/dashboard/messages', label: 'Messages' },
+  { section: 'in-doubt', href: '/dashboard/in-doubt', label: 'In doubt' },
+  { section: 'replay', href: '/dashboard/replay', label: 'Replay' },
+  { section: 'audit', href: '/dashboard/audit', label: 'Operator log' },
 ];
 
 interface LayoutProps {
@@ -39,11 +47,13 @@ interface LayoutProps {
   section?: Section;
   /** The page has its own search box (the messages list): the header leaves its out. */
   ownSearch?: boolean;
+  /** The page draws a chart: uPlot's script and stylesheet are linked. */
+  chart?: boolean;
   children: ComponentChildren;
 }
 
 /** Every page: head with the assets, header with navigation, search and sign-out, the shortcuts dialog. */
-export function Layout({ ctx, title, section, ownSearch = false, children }: LayoutProps) {
+export function Layout({ ctx, title, section, ownSearch = false, chart = false, children }: LayoutProps) {
   const session = ctx.session;
   return (
     <html lang="en">
@@ -55,8 +65,10 @@ export function Layout({ ctx, title, section, ownSearch = false, children }: Lay
         <meta name="htmx-config" content={JSON.stringify(HTMX_CONFIG)} />
         <title>{`${title} · Message dispatcher`}</title>
         <link rel="icon" href="data:," />
+        {chart && <link rel="stylesheet" href={ctx.assets.uplotCss} />}
         <link rel="stylesheet" href={ctx.assets.css} />
         <script src={ctx.assets.htmx} defer></script>
+        {chart && <script src={ctx.assets.uplotJs} defer></script>}
         <script src={ctx.assets.js} defer></script>
       </head>
       <body>
@@ -72,8 +84,9 @@ export function Layout({ ctx, title, section, ownSearch = false, children }: Lay
               <ul>
                 {NAV.map((item) => (
                   <li key={item.section}>
-                    <a href={item.href} aria-current={item.section === section ? 'page' : undefined}>
+                    <a id={`nav-${item.section}`} href={item.href} aria-current={item.section === section ? 'page' : undefined}>
                       {item.label}
+                      {item.section === 'in-doubt' && ctx.inDoubt !== undefined && <InDoubtBadge count={ctx.inDoubt} />}
                     </a>
                   </li>
                 ))}
@@ -83,7 +96,7 @@ export function Layout({ ctx, title, section, ownSearch = false, children }: Lay
           {session && !ownSearch && (
             <form class="header-search" role="search" method="get" action="/dashboard/messages">
               <label for="search">Search messages</label>
-              <input id="search" name="q" type="search" placeholder="Message id" autocomplete="off" />
+              <input id="search" name="q" type="search" placeholder="Id, messageId, phone or reason" autocomplete="off" />
               <button type="submit">Search</button>
             </form>
           )}
@@ -104,6 +117,16 @@ export function Layout({ ctx, title, section, ownSearch = false, children }: Lay
         {session && <ShortcutsDialog />}
       </body>
     </html>
+  );
+}
+
+/** How many messages are in doubt, beside "In doubt" in the navigation. */
+function InDoubtBadge({ count }: { count: number }) {
+  return (
+    <span class={count > 0 ? 'nav-count attention' : 'nav-count'} data-nav-count="unknown" data-value={count}>
+      {formatCount(count)}
+      <span class="visually-hidden"> {count === 1 ? 'message' : 'messages'}</span>
+    </span>
   );
 }
 

@@ -1,23 +1,32 @@
 import type { MessageDetails, Receipt } from '@app/application';
-import { type AttemptRecord, isReplayable } from '@app/domain';
+import { type AttemptRecord, type DecisionRecord, isReplayable } from '@app/domain';
 import { formatDuration } from '../format.js';
-import { Layout, type PageContext } from './layout.js';
+import type { SettleError } from '../settle-problems.js';
+import { Layout, type SignedInContext } from './layout.js';
 import { CsrfField, Notice, StateBadge, Time } from './parts.js';
+import { SettleForm } from './settle-form.js';
 
 export interface MessagePageProps {
-  ctx: PageContext & { session: NonNullable<PageContext['session']> };
+  ctx: SignedInContext;
   details: MessageDetails;
   /** The receipt GetReceipt found, when the message has one. */
   receipt: Receipt | null;
   notice?: string;
+  /** A refused settlement of this message: the form is shown again with it. */
+  settleError?: SettleError;
 }
 
-/** One message: every field (the full phone number here), its attempts, replays and receipt, and Replay when allowed. */
-export function MessagePage({ ctx, details, receipt, notice }: MessagePageProps) {
+/**
+ * One message: every field (the full phone number here), its history as one timeline (attempts,
+ * replays and operators' decisions, the decisions marked as such), the attempts and replays in
+ * detail, the receipt, Replay when allowed, and the settle form while it is in doubt.
+ */
+export function MessagePage({ ctx, details, receipt, notice, settleError }: MessagePageProps) {
   const { message: m, attempts, replays } = details;
   return (
     <Layout ctx={ctx} title={`Message ${m.id}`} section="messages">
       {notice && <Notice>{notice}</Notice>}
+      {settleError && <Notice kind="error">Not settled: {settleError.problems.join(' ')}</Notice>}
       <section class="panel" aria-labelledby="fields-title">
         <h2 id="fields-title">Fields</h2>
         <dl class="facts" id="message-fields">
@@ -88,9 +97,17 @@ export function MessagePage({ ctx, details, receipt, notice }: MessagePageProps)
             <button type="submit" class="primary">
               Replay
             </button>
-            <span class="hint">Back to pending with a fresh attempt budget.</span>
+            <span class="hint">
+              Back to pending with a fresh attempt budget.
+              {m.status === 'unknown' && ' It is in doubt: the gateway may have it already; replay only if you know it does not.'}
+            </span>
           </form>
         )}
+        {m.status === 'unknown' && <SettleForm id={m.id} csrfToken={ctx.session.csrfToken} back="message" error={settleError} />}
+      </section>
+      <section class="panel" aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        <HistoryTimeline details={details} />
       </section>
       <section class="panel" aria-labelledby="attempts-title">
         <h2 id="attempts-title">Attempts</h2>
@@ -125,6 +142,75 @@ export function MessagePage({ ctx, details, receipt, notice }: MessagePageProps)
       </section>
     </Layout>
   );
+}
+
+type HistoryEvent =
+  | { kind: 'created'; at: Date }
+  | { kind: 'attempt'; at: Date; attempt: AttemptRecord }
+  | { kind: 'replay'; at: Date; replay: MessageDetails['replays'][number] }
+  | { kind: 'decision'; at: Date; decision: DecisionRecord };
+
+/** Everything that happened to the message, oldest first (stable: attempts, replays, decisions of one instant in that order). */
+export function historyEvents(details: MessageDetails): HistoryEvent[] {
+  const events: HistoryEvent[] = [
+    { kind: 'created', at: details.message.createdAt },
+    ...details.attempts.map((attempt): HistoryEvent => ({ kind: 'attempt', at: attempt.at, attempt })),
+    ...details.replays.map((replay): HistoryEvent => ({ kind: 'replay', at: replay.at, replay })),
+    ...details.decisions.map((decision): HistoryEvent => ({ kind: 'decision', at: decision.at, decision })),
+  ];
+  return events.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+function HistoryTimeline({ details }: { details: MessageDetails }) {
+  return (
+    <ol class="timeline history" id="history">
+      {historyEvents(details).map((event, i) => (
+        <li key={i} class={`history-${event.kind}`} data-kind={event.kind}>
+          <Time at={event.at} />: <HistoryText event={event} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function HistoryText({ event }: { event: HistoryEvent }) {
+  switch (event.kind) {
+    case 'created':
+      return <>created</>;
+    case 'attempt': {
+      const a = event.attempt;
+      return (
+        <>
+          attempt {a.attemptNo}, <span class={`outcome outcome-${a.outcome}`}>{a.outcome}</span>
+          {a.statusCode !== null && <> (HTTP {a.statusCode})</>}
+          {a.error && <> — {a.error}</>}
+        </>
+      );
+    }
+    case 'replay':
+      return (
+        <>
+          replayed from <StateBadge state={event.replay.previousStatus} />
+          {event.replay.previousReason ? <> ({event.replay.previousReason})</> : null}
+        </>
+      );
+    case 'decision': {
+      const d = event.decision;
+      return (
+        <>
+          <strong class="decision-mark">Operator decision</strong>: settled by hand as <StateBadge state={d.outcome} /> by{' '}
+          <code class="actor">{d.actor.id}</code> ({d.actor.source === 'api' ? 'the API' : 'the dashboard'}), because “
+          <span class="decision-reason">{d.reason}</span>”
+          {d.gatewayMessageId && (
+            <>
+              ; gateway messageId <code>{d.gatewayMessageId}</code>
+            </>
+          )}
+          {d.previousReason && <>; it was in doubt after: {d.previousReason}</>}
+        </>
+      );
+    }
+  }
 }
 
 interface AttemptItemProps {

@@ -1,14 +1,18 @@
 import type { MessageStats, QueueLag, SchedulerStatus } from '@app/application';
-import { MESSAGE_STATUSES } from '@app/domain';
+import { MESSAGE_STATUSES, type OperatorLogEntry } from '@app/domain';
 import { formatCount, formatDuration, formatRate, ratePerMinute } from '../format.js';
+import type { SendChart } from '../send-chart.js';
 import { Layout, type PageContext } from './layout.js';
 import { Countdown, Notice, Time } from './parts.js';
+import { SendChartPanel } from './send-chart-panel.js';
 
-/** What the live part of the overview shows, from GetMessageStats, GetQueueLag and GetDispatchStatus. */
+/** What the live part of the overview shows, from GetMessageStats, GetQueueLag, GetDispatchStatus and ListOperatorLog. */
 export interface LiveData {
   stats: MessageStats;
   lag: QueueLag;
   status: SchedulerStatus;
+  /** The operator log's last start or stop, if any: who changed sending, and when. */
+  lastChange: OperatorLogEntry | null;
   now: Date;
 }
 
@@ -19,6 +23,8 @@ export const LIVE_FRAGMENT_PATH = '/dashboard/fragments/live';
 export interface OverviewPageProps {
   ctx: PageContext;
   live: LiveData;
+  /** Sent per minute over the chosen range, with its events. */
+  chart: SendChart;
   notice?: string;
 }
 
@@ -27,9 +33,9 @@ export interface OverviewPageProps {
  * LIVE_FRAGMENT_PATH (htmx, every LIVE_POLL_MS; dashboard.mjs pauses it while the tab is hidden and
  * shows the stale banner when refreshes stop succeeding).
  */
-export function OverviewPage({ ctx, live, notice }: OverviewPageProps) {
+export function OverviewPage({ ctx, live, chart, notice }: OverviewPageProps) {
   return (
-    <Layout ctx={ctx} title="Overview" section="overview">
+    <Layout ctx={ctx} title="Overview" section="overview" chart>
       {notice && <Notice>{notice}</Notice>}
       <p id="stale" class="notice notice-error" role="status" hidden>
         The figures below are stale: the last refresh succeeded at <span id="stale-since">—</span>. Retrying…
@@ -37,7 +43,7 @@ export function OverviewPage({ ctx, live, notice }: OverviewPageProps) {
       <div id="live" hx-get={LIVE_FRAGMENT_PATH} hx-trigger={`every ${LIVE_POLL_MS / 1000}s, refresh`} hx-swap="innerHTML" data-poll-ms={LIVE_POLL_MS}>
         <LivePanel live={live} />
       </div>
-      {/* Phase 2: the sent-per-minute chart (uPlot) with start/stop and breaker events. */}
+      <SendChartPanel chart={chart} />
     </Layout>
   );
 }
@@ -48,7 +54,7 @@ export function LivePanel({ live }: { live: LiveData }) {
     <div class="live" data-refreshed-at={live.now.toISOString()}>
       <Counts stats={live.stats} />
       <QueueLagPanel lag={live.lag} />
-      <CadencePanel status={live.status} now={live.now} />
+      <CadencePanel status={live.status} lastChange={live.lastChange} now={live.now} />
     </div>
   );
 }
@@ -100,7 +106,7 @@ function QueueLagPanel({ lag }: { lag: QueueLag }) {
   );
 }
 
-function CadencePanel({ status, now }: { status: SchedulerStatus; now: Date }) {
+function CadencePanel({ status, lastChange, now }: { status: SchedulerStatus; lastChange: OperatorLogEntry | null; now: Date }) {
   const configured = ratePerMinute(status.batchSize, status.intervalMs);
   return (
     <section class="panel cadence" aria-labelledby="cadence-title">
@@ -127,8 +133,7 @@ function CadencePanel({ status, now }: { status: SchedulerStatus; now: Date }) {
       <dl class="facts">
         <dt>Last change</dt>
         <dd data-slot="last-change">
-          {/* Phase 2 fills this from the operator log: which session started or stopped sending, and when. */}
-          <span class="muted">Not shown yet: the operator log will say who started or stopped sending, and when.</span>
+          <LastChange entry={lastChange} />
         </dd>
         <dt>Interval and batch</dt>
         <dd>
@@ -168,6 +173,25 @@ function CadencePanel({ status, now }: { status: SchedulerStatus; now: Date }) {
         </dd>
       </dl>
     </section>
+  );
+}
+
+const AUDIT_STARTS_AND_STOPS = '/dashboard/audit?action=start&action=stop';
+
+/** Who last started or stopped sending, and when (the operator log); the whole log is a link away. */
+function LastChange({ entry }: { entry: OperatorLogEntry | null }) {
+  if (entry === null) {
+    return (
+      <span id="last-change" class="muted">
+        no start or stop in the <a href="/dashboard/audit">operator log</a> yet (sending follows DISPATCH_AUTOSTART)
+      </span>
+    );
+  }
+  return (
+    <span id="last-change" data-action={entry.action} data-source={entry.actor.source} data-actor={entry.actor.id}>
+      {entry.action === 'start' ? 'started' : 'stopped'} by <code class="actor">{entry.actor.id}</code> (
+      {entry.actor.source === 'api' ? 'the API' : 'the dashboard'}), <Time at={entry.at} /> (<a href={AUDIT_STARTS_AND_STOPS}>log</a>)
+    </span>
   );
 }
 
