@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { signInToDashboard } from '@test/support/dashboard.js';
 import { API_KEY, SECOND_API_KEY, type Stack, startStack } from '@test/support/stack.js';
 
 const HOST = 'dashboard.test';
@@ -16,12 +17,7 @@ describe('dashboard sign-in (e2e)', () => {
   let stack: Stack;
   const page = (method: 'get' | 'post', path: string) => request(stack.app.getHttpServer())[method](path).set('Host', HOST);
 
-  async function signIn(key = API_KEY): Promise<{ cookie: string; csrf: string }> {
-    const res = await page('post', '/dashboard/login').set('Origin', ORIGIN).type('form').send({ key }).expect(303);
-    const cookie = String(res.headers['set-cookie']?.[0] ?? '').split(';')[0];
-    const overview = await page('get', '/dashboard').set('Cookie', cookie).expect(200);
-    return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(overview.text)![1] };
-  }
+  const signIn = (key = API_KEY) => signInToDashboard(stack, key);
 
   /** Signed in once for the tests that only need a session (sign-ins are rate-limited). */
   let shared: { cookie: string; csrf: string };

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { API_KEY, type Stack, startStack, waitFor } from '@test/support/stack.js';
+import { signInToDashboard } from '@test/support/dashboard.js';
+import { type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const HOST = 'dashboard.test';
 const ORIGIN = `http://${HOST}`;
@@ -43,16 +44,8 @@ describe('dashboard operator tools (e2e)', () => {
 
   beforeAll(async () => {
     stack = await startStack({ env: { DISPATCH_INTERVAL_MS: '100', WEBHOOK_TIMEOUT_MS: '300', BREAKER_FAILURES: '1000', DISPATCH_BATCH_SIZE: '2' } });
-    const res = await request(stack.app.getHttpServer())
-      .post('/dashboard/login')
-      .set('Host', HOST)
-      .set('Origin', ORIGIN)
-      .type('form')
-      .send({ key: API_KEY })
-      .expect(303);
-    cookie = String(res.headers['set-cookie']?.[0]).split(';')[0];
-    const overview = (await page('get', '/dashboard').expect(200)).text;
-    csrf = /name="_csrf" value="([^"]+)"/.exec(overview)![1];
+    let overview: string;
+    ({ cookie, csrf, overview } = await signInToDashboard(stack));
     label = unescape(/<span class="who"[^>]*>([^<]+)<\/span>/.exec(overview)![1]);
     expect(label).toMatch(/^key [0-9a-f]{12} · s-[0-9a-f]{6}$/);
   });

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { API_KEY, phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
+import { signInToDashboard } from '@test/support/dashboard.js';
+import { phones, type Stack, startStack, waitFor } from '@test/support/stack.js';
 
 const HOST = 'dashboard.test';
 const ORIGIN = `http://${HOST}`;
@@ -29,15 +30,7 @@ describe('dashboard pages (e2e)', () => {
       { phone: '+905551111111', content: 'first: the gateway refuses it' },
       { phone: '+905552222222', content: 'second: sent on its second attempt' },
     ]);
-    const res = await request(stack.app.getHttpServer())
-      .post('/dashboard/login')
-      .set('Host', HOST)
-      .set('Origin', ORIGIN)
-      .type('form')
-      .send({ key: API_KEY })
-      .expect(303);
-    cookie = String(res.headers['set-cookie']?.[0]).split(';')[0];
-    csrf = /name="_csrf" value="([^"]+)"/.exec((await page('get', '/dashboard').expect(200)).text)![1];
+    ({ cookie, csrf } = await signInToDashboard(stack));
   });
 
   afterAll(async () => {

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { API_KEY, type Stack, startStack } from '@test/support/stack.js';
+import { signInToDashboard } from '@test/support/dashboard.js';
+import { type Stack, startStack } from '@test/support/stack.js';
 
 const HOST = 'dashboard.test';
 const ORIGIN = `http://${HOST}`;
@@ -42,14 +43,7 @@ describe('dashboard search and new pages (e2e)', () => {
     other = await insert('+905551110003', 'failed', 'gave up after 3 attempts: gateway answered 503', null, '2026-03-01T12:00:00Z');
     january = [];
     for (let i = 0; i < 55; i++) january.push(await insert('+905551110009', 'pending', null, null, `2026-01-15T10:${String(i).padStart(2, '0')}:00Z`));
-    const res = await request(stack.app.getHttpServer())
-      .post('/dashboard/login')
-      .set('Host', HOST)
-      .set('Origin', ORIGIN)
-      .type('form')
-      .send({ key: API_KEY })
-      .expect(303);
-    cookie = String(res.headers['set-cookie']?.[0]).split(';')[0];
+    ({ cookie } = await signInToDashboard(stack));
   });
 
   afterAll(async () => {
