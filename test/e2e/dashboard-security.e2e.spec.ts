@@ -177,12 +177,14 @@ describe('dashboard security (e2e)', () => {
   });
 
   it('marks the cookie Secure, and checks origins as https, when a trusted proxy says the request came over HTTPS', async () => {
-    const express = stack.app.getHttpAdapter().getInstance();
+    // TRUST_PROXY=0 (the default, as here): X-Forwarded-Proto is not believed.
     await page('post', '/dashboard/login').set('Origin', ORIGIN).set('X-Forwarded-Proto', 'https').type('form').send({ key: API_KEY }).expect(303);
-    express.set('trust proxy', 'loopback');
+    const proxied = await startStack({ env: { TRUST_PROXY: '1' } });
+    const viaProxy = (method: 'post', path: string) => request(proxied.app.getHttpServer())[method](path).set('Host', HOST);
     try {
-      await page('post', '/dashboard/login').set('Origin', ORIGIN).set('X-Forwarded-Proto', 'https').type('form').send({ key: API_KEY }).expect(403);
-      const res = await page('post', '/dashboard/login')
+      // TRUST_PROXY=1: the proxy's https is believed, so an http Origin is another origin.
+      await viaProxy('post', '/dashboard/login').set('Origin', ORIGIN).set('X-Forwarded-Proto', 'https').type('form').send({ key: API_KEY }).expect(403);
+      const res = await viaProxy('post', '/dashboard/login')
         .set('Origin', `https://${HOST}`)
         .set('X-Forwarded-Proto', 'https')
         .type('form')
@@ -190,7 +192,7 @@ describe('dashboard security (e2e)', () => {
         .expect(303);
       expect(String(res.headers['set-cookie']?.[0])).toMatch(/; HttpOnly; Secure; SameSite=Strict$/);
     } finally {
-      express.set('trust proxy', false);
+      await proxied.close();
     }
     const plain = await page('post', '/dashboard/login')
       .set('Origin', ORIGIN)

@@ -19,6 +19,8 @@ import { APP_VERSION } from './version/app-version.js';
  * runs. The app must be created with `bodyParser: false` (and `bufferLogs: true`).
  */
 export function setupApp(app: INestApplication): void {
+  // Before anything reads req.protocol, req.host or req.ip: behind TRUST_PROXY proxies they come from X-Forwarded-*.
+  app.getHttpAdapter().getInstance().set('trust proxy', app.get(AppConfig).trustProxy);
   useLogging(app);
   useRequestEdge(app);
   app.useGlobalPipes(createValidationPipe());

@@ -41,6 +41,7 @@ describe(AppConfig.name, () => {
       breaker: { failures: 5, cooldownMs: 60_000 },
       alerts: { webhookUrl: null, afterFailedTicks: 3 },
       shutdownGraceMs: 15_000,
+      trustProxy: 0,
       instanceId: expect.stringMatching(/^.+-\d+$/),
       log: { level: 'info', format: 'auto' },
       gitCommit: null,
@@ -76,6 +77,7 @@ describe(AppConfig.name, () => {
       ALERT_WEBHOOK_URL: 'https://alerts.example.com/hooks/sms',
       ALERT_AFTER_FAILED_TICKS: '10',
       SHUTDOWN_GRACE_MS: '0',
+      TRUST_PROXY: '1',
       INSTANCE_ID: 'dispatcher-7f9c:1',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'json',
@@ -97,6 +99,7 @@ describe(AppConfig.name, () => {
       breaker: { failures: 7, cooldownMs: 30_000 },
       alerts: { webhookUrl: 'https://alerts.example.com/hooks/sms', afterFailedTicks: 10 },
       shutdownGraceMs: 0,
+      trustProxy: 1,
       instanceId: 'dispatcher-7f9c:1',
       log: { level: 'debug', format: 'json' },
       gitCommit: '3f2c1ab',
@@ -197,6 +200,7 @@ describe(AppConfig.name, () => {
         breaker: { failures: 5, cooldownMs: 60_000 },
         alerts: { webhookUrl: null, afterFailedTicks: 3 },
         shutdownGraceMs: 15_000,
+        trustProxy: 0,
       });
       expect(sut.instanceId).not.toBe('');
     });

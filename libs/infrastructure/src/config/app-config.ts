@@ -20,6 +20,8 @@ export const APP_CONFIG_SCHEMA = new ConfigSchema(
     breaker: { failures: V.BREAKER_FAILURES, cooldownMs: V.BREAKER_COOLDOWN_MS },
     alerts: { webhookUrl: V.ALERT_WEBHOOK_URL, afterFailedTicks: V.ALERT_AFTER_FAILED_TICKS },
     shutdownGraceMs: V.SHUTDOWN_GRACE_MS,
+    /** Proxy hops whose X-Forwarded-* headers Express believes (its "trust proxy"). */
+    trustProxy: V.TRUST_PROXY,
     instanceId: V.INSTANCE_ID,
     log: { level: V.LOG_LEVEL, format: V.LOG_FORMAT },
     /** The commit this build came from, when the build recorded it. */

@@ -35,6 +35,7 @@ describe('ENV_VARIABLES', () => {
       BREAKER_COOLDOWN_MS: 60_000,
       ALERT_AFTER_FAILED_TICKS: 3,
       SHUTDOWN_GRACE_MS: 15_000,
+      TRUST_PROXY: 0,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'auto',
     });

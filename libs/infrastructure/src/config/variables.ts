@@ -78,6 +78,15 @@ export const ENV_VARIABLES = defineVariables({
   ALERT_WEBHOOK_URL: url(['http', 'https'], 'must be an http(s) URL', { doc: 'where alerts are POSTed as JSON' }),
   ALERT_AFTER_FAILED_TICKS: integer({ min: 1, max: 10_000, default: 3, doc: 'alert after this many ticks in a row had messages and sent none' }),
   SHUTDOWN_GRACE_MS: integer({ min: 0, max: 3_600_000, default: 15_000, doc: 'longest wait for sends in flight on SIGTERM' }),
+  TRUST_PROXY: integer({
+    min: 0,
+    max: 10,
+    default: 0,
+    doc:
+      'how many reverse proxies in front of the service to believe about X-Forwarded-Proto, -Host and -For; ' +
+      'set 1 behind an ingress or load balancer that ends TLS, so the dashboard sees https (Secure cookie, same-origin check) ' +
+      "and each client's own address (sign-in rate limit); 0 believes none",
+  }),
   INSTANCE_ID: text({
     maxLength: 100,
     pattern: /^[A-Za-z0-9._:-]+$/,
