@@ -84,7 +84,8 @@ describe('the operator’s tools in Chromium (browser)', () => {
 
       // One more failed message joins the set before the confirmation: nothing is replayed, and the new preview is shown.
       await env.stack.db.sql.query(
-        `INSERT INTO messages (phone_number, content, status, attempt_count, failure_reason) VALUES ('+905559990000', 'late', 'failed', 1, 'gateway answered 400')`,
+        `INSERT INTO messages (phone_number, content, status, attempt_count, failure_reason)
+         VALUES ('+905559990000', 'late', 'failed', 1, 'gateway answered 400')`,
       );
       const [refused] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/dashboard/replay') && r.request().method() === 'POST'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, formatRate, isUuid, maskPhone, ratePerMinute, truncate } from './format.js';
+import { formatDuration, formatRate, isUuid, maskPhone, maskPhonesIn, ratePerMinute, truncate } from './format.js';
 
 describe('maskPhone', () => {
   it('keeps the first 6 and the last 2 characters of a phone number', () => {
@@ -17,6 +17,14 @@ describe('maskPhone', () => {
     const masked = maskPhone('+905559876543');
     expect(masked).not.toContain('9876');
     expect(masked).toHaveLength('+905559876543'.length);
+  });
+});
+
+describe('maskPhonesIn', () => {
+  it('masks every phone number quoted in a failure reason, and nothing else', () => {
+    const reason = 'gateway answered 400: {"error":"Invalid Recipient","to":"+905551110000"} (also +14155550123); code 4001234';
+    expect(maskPhonesIn(reason)).toBe('gateway answered 400: {"error":"Invalid Recipient","to":"+90555*****00"} (also +14155****23); code 4001234');
+    expect(maskPhonesIn('gave up after 3 attempts: gateway answered 503')).toBe('gave up after 3 attempts: gateway answered 503');
   });
 });
 

@@ -17,6 +17,17 @@ export function maskPhone(phone: string): string {
   return chars.slice(0, KEEP_START).join('') + '*'.repeat(chars.length - KEEP_START - KEEP_END) + chars.slice(-KEEP_END).join('');
 }
 
+/** A phone number written inside free text: + and 8 to 15 digits, as E.164 allows. */
+const PHONE_IN_TEXT = /\+\d{8,15}(?!\d)/g;
+
+/**
+ * Free text shown in lists (a failure reason may quote the gateway's answer, which can echo the
+ * request's `to`) with every phone number in it masked as maskPhone does.
+ */
+export function maskPhonesIn(text: string): string {
+  return text.replace(PHONE_IN_TEXT, maskPhone);
+}
+
 /** A time as people read it, in UTC: 2026-11-22 10:02:00 UTC. */
 export function formatTime(at: Date): string {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;

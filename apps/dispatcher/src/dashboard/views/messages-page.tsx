@@ -1,5 +1,5 @@
 import { type Message, MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
-import { maskPhone, truncate } from '../format.js';
+import { maskPhone, maskPhonesIn, truncate } from '../format.js';
 import { dateTimeInputValue } from '../query-params.js';
 import { Layout, type PageContext } from './layout.js';
 import { Notice, StateBadge, Time } from './parts.js';
@@ -155,7 +155,7 @@ export function MessagesPage({ ctx, items, filters, cursor, nextCursor, notice, 
                 </td>
                 <td data-label="Content" class="content-cell">
                   {truncate(m.content, 80)}
-                  {m.failureReason && <span class="reason-cell">{truncate(m.failureReason, 120)}</span>}
+                  {m.failureReason && <span class="reason-cell">{truncate(maskPhonesIn(m.failureReason), 120)}</span>}
                 </td>
                 <td data-label="Attempts">{m.attemptCount}</td>
                 <td data-label="Created">

@@ -156,7 +156,9 @@ function CadencePanel({ status, lastChange, now }: { status: SchedulerStatus; la
           {status.nextTickAt ? (
             <Countdown id="next-tick" at={status.nextTickAt} now={now} />
           ) : (
-            <span id="next-tick">none: sending is {status.running ? 'waiting for a leader' : 'stopped'}</span>
+            <span id="next-tick">
+              {!status.running ? 'none: sending is stopped' : status.tickInProgress ? 'a tick is running now' : 'none: sending is waiting for a leader'}
+            </span>
           )}
         </dd>
         <dt>Leader</dt>

@@ -1,6 +1,6 @@
 import type { ReplayPreview } from '@app/application';
 import { REPLAYABLE_STATUSES, type ReplayableStatus } from '@app/domain';
-import { formatCount, formatDuration } from '../format.js';
+import { formatCount, formatDuration, maskPhonesIn } from '../format.js';
 import { dateTimeInputValue } from '../query-params.js';
 import { Layout, type SignedInContext } from './layout.js';
 import { CsrfField, Notice, StateBadge } from './parts.js';
@@ -176,7 +176,7 @@ function PreviewPanel({ ctx, form, preview, cadence }: { ctx: SignedInContext; f
               {preview.byReason.map((r, i) => (
                 <tr key={i}>
                   <td data-label="Reason" class="content-cell">
-                    {r.reason ?? <span class="muted">(no reason)</span>}
+                    {r.reason !== null ? maskPhonesIn(r.reason) : <span class="muted">(no reason)</span>}
                   </td>
                   <td data-label="Messages">{formatCount(r.count)}</td>
                 </tr>
