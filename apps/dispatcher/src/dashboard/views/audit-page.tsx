@@ -1,7 +1,7 @@
 import { OPERATOR_ACTIONS, type OperatorAction, type OperatorLogEntry } from '@app/domain';
 import { detailLines } from '../audit-detail.js';
 import { formatCount } from '../format.js';
-import { Layout, type SignedInContext } from './layout.js';
+import { Layout, Pager, type SignedInContext } from './layout.js';
 import { Time } from './parts.js';
 
 export interface AuditPageProps {
@@ -86,14 +86,7 @@ export function AuditPage({ ctx, entries, actions, cursor, nextCursor }: AuditPa
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Pages">
-        {cursor && <a href={auditUrl(actions)}>First page</a>}
-        {nextCursor && (
-          <a href={auditUrl(actions, nextCursor)} rel="next">
-            Next page
-          </a>
-        )}
-      </nav>
+      <Pager cursor={cursor} nextCursor={nextCursor} pageUrl={(c?: string) => auditUrl(actions, c)} />
     </Layout>
   );
 }

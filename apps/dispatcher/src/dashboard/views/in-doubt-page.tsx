@@ -3,7 +3,7 @@ import type { Message } from '@app/domain';
 import { formatCount, formatDuration, maskPhone, truncate } from '../format.js';
 import type { InDoubtEvidence } from '../in-doubt-evidence.js';
 import type { SettleError } from '../settle-problems.js';
-import { Layout, type SignedInContext } from './layout.js';
+import { Layout, Pager, type SignedInContext } from './layout.js';
 import { CsrfField, Notice, Time } from './parts.js';
 import { SettleForm } from './settle-form.js';
 
@@ -65,14 +65,7 @@ export function InDoubtPage({ ctx, items, cursor, nextCursor, notice, settleErro
           ))}
         </ol>
       )}
-      <nav class="pager" aria-label="Pages">
-        {cursor && <a href={inDoubtUrl()}>First page</a>}
-        {nextCursor && (
-          <a href={inDoubtUrl(nextCursor)} rel="next">
-            Next page
-          </a>
-        )}
-      </nav>
+      <Pager cursor={cursor} nextCursor={nextCursor} pageUrl={inDoubtUrl} />
     </Layout>
   );
 }

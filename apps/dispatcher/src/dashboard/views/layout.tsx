@@ -163,3 +163,17 @@ function ShortcutsDialog() {
     </dialog>
   );
 }
+
+/** Keyset paging under a list: back to the first page when on a later one, and the next page when there is one. */
+export function Pager({ cursor, nextCursor, pageUrl }: { cursor?: string | null; nextCursor: string | null; pageUrl: (cursor?: string) => string }) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      {cursor && <a href={pageUrl()}>First page</a>}
+      {nextCursor && (
+        <a href={pageUrl(nextCursor)} rel="next">
+          Next page
+        </a>
+      )}
+    </nav>
+  );
+}

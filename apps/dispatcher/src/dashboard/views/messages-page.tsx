@@ -1,7 +1,7 @@
 import { type Message, MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
 import { maskPhone, maskPhonesIn, truncate } from '../format.js';
 import { dateTimeInputValue } from '../query-params.js';
-import { Layout, type PageContext } from './layout.js';
+import { Layout, Pager, type PageContext } from './layout.js';
 import { Notice, StateBadge, Time } from './parts.js';
 
 /** The list's filters, as the query string carries them. */
@@ -166,14 +166,7 @@ export function MessagesPage({ ctx, items, filters, cursor, nextCursor, notice, 
           </tbody>
         </table>
       )}
-      <nav class="pager" aria-label="Pages">
-        {cursor && <a href={listUrl(f)}>First page</a>}
-        {nextCursor && (
-          <a href={listUrl(f, nextCursor)} rel="next">
-            Next page
-          </a>
-        )}
-      </nav>
+      <Pager cursor={cursor} nextCursor={nextCursor} pageUrl={(c?: string) => listUrl(f, c)} />
     </Layout>
   );
 }
