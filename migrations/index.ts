@@ -7,6 +7,7 @@ import { MessageBatches1795510000000 } from './1795510000000-message-batches.js'
 import { MessagePriority1795600000000 } from './1795600000000-message-priority.js';
 import { OperatorTools1795700000000 } from './1795700000000-operator-tools.js';
 import { DashboardSessions1795710000000 } from './1795710000000-dashboard-sessions.js';
+import { TickPermit1795800000000 } from './1795800000000-tick-permit.js';
 
 export const MIGRATIONS = [
   CreateMessages1795326000000,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   MessagePriority1795600000000,
   OperatorTools1795700000000,
   DashboardSessions1795710000000,
+  TickPermit1795800000000,
 ];

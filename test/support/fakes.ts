@@ -101,6 +101,11 @@ export class FakeMessageRepository extends MessageRepository {
   /** Stored messages in insertion order (the real table's `seq`). */
   private readonly rows: Message[] = [];
   private claimFailures: unknown[] = [];
+  /**
+   * The cluster's latest tick permit, as dispatcher_state.tick_no gives it to the PostgreSQL
+   * repository: claims and starts under another permit take nothing. Null: permits are not checked.
+   */
+  latestTick: (() => number) | null = null;
 
   /**
    * `operatorLog` stands for the operator_audit table: replays and settlements given an actor
@@ -229,6 +234,7 @@ export class FakeMessageRepository extends MessageRepository {
   async recordAndStart(step: SendStep): Promise<string[]> {
     await this.recordOutcomes(step.outcomes);
     const started: string[] = [];
+    if (!this.tickIsLatest(step.tick)) return started;
     for (const claim of step.start) {
       const row = this.rows.find((m) => m.id === claim.id);
       if (!row || row.status !== 'sending' || row.claimToken !== claim.claimToken) continue;
@@ -237,6 +243,10 @@ export class FakeMessageRepository extends MessageRepository {
       started.push(row.id);
     }
     return started;
+  }
+
+  private tickIsLatest(tick: number | undefined): boolean {
+    return tick === undefined || this.latestTick === null || this.latestTick() === tick;
   }
 
   async releaseClaims(claims: readonly ClaimRef[], now: Date): Promise<number> {
@@ -380,6 +390,7 @@ export class FakeMessageRepository extends MessageRepository {
 
   async claimBatch(limit: number, now: Date, claim?: ClaimOptions): Promise<Message[]> {
     if (this.claimFailures.length > 0) throw this.claimFailures.shift();
+    if (!this.tickIsLatest(claim?.tick)) return [];
     const t = now.getTime();
     const due = inClaimOrder(this.rows.filter((m) => isDue(m, now))).slice(0, limit);
     for (const message of due) {

@@ -2,8 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Clock } from '@app/domain';
-import { AppConfig } from '@app/infrastructure';
+import { DataSource } from 'typeorm';
+import { Clock, SchedulerState, type TickPermit } from '@app/domain';
+import { AppConfig, DatabaseClock, PgSchedulerState } from '@app/infrastructure';
 import { AppModule } from '../../apps/dispatcher/src/app.module.js';
 import { setupApp } from '../../apps/dispatcher/src/setup-app.js';
 import { createSandboxApp } from '../../apps/gateway-sandbox/src/create-sandbox.js';
@@ -19,7 +20,7 @@ export interface StackOptions {
   /** Environment on top of the test defaults (interval 300 ms, autostart off, Redis on). */
   env?: Record<string, string | undefined>;
   sandbox?: Partial<SandboxBehaviour>;
-  /** Replaces the system clock, so the test drives ticks. */
+  /** Replaces the clock, so the test drives ticks: the tick permit follows it too (TestClockSchedulerState). */
   clock?: Clock;
   /** Runs against the fresh database before the dispatcher boots (rows that predate the deploy). */
   beforeBoot?: (db: TestDatabase) => Promise<void>;
@@ -40,8 +41,37 @@ export interface Stack {
 }
 
 /**
+ * The scheduler state of production, except that the tick permit is granted by the test's clock
+ * instead of the database's (which a test cannot move two minutes on). It is written to the same
+ * row, so that claims and starts are fenced by it as in production. The database's own clock
+ * deciding is tested in test/integration/scheduler-state.spec.ts and test/fault/clock-skew.spec.ts.
+ */
+class TestClockSchedulerState extends PgSchedulerState {
+  constructor(
+    private readonly dataSource: DataSource,
+    databaseClock: DatabaseClock,
+    private readonly testClock: Clock,
+  ) {
+    super(dataSource, databaseClock);
+  }
+
+  override async tryTick(intervalMs: number, by: string): Promise<TickPermit> {
+    const now = this.testClock.now();
+    // For an UPDATE, TypeORM's postgres driver answers [rows, affected count].
+    const [granted]: [{ tick_no: string }[], number] = await this.dataSource.query(
+      `UPDATE dispatcher_state SET last_tick_at = $1, tick_no = tick_no + 1, last_tick_by = $3
+        WHERE id = 1 AND (last_tick_at IS NULL OR last_tick_at <= $1::timestamptz - $2 * interval '1 millisecond') RETURNING tick_no`,
+      [now, intervalMs, by],
+    );
+    if (granted.length > 0) return { granted: true, tickNo: Number(granted[0].tick_no), lastTickAt: now, waitMs: intervalMs };
+    const [row]: { tick_no: string; last_tick_at: Date }[] = await this.dataSource.query(`SELECT tick_no, last_tick_at FROM dispatcher_state WHERE id = 1`);
+    return { granted: false, tickNo: Number(row.tick_no), lastTickAt: row.last_tick_at, waitMs: row.last_tick_at.getTime() + intervalMs - now.getTime() };
+  }
+}
+
+/**
  * The dispatcher as production wires it (AppModule + setupApp), on a fresh database, with the
- * sandbox gateway on a random port and the machine's Redis. Only the clock may be replaced.
+ * sandbox gateway on a random port and the machine's Redis. Only the clock may be replaced (and the tick permit with it).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = await createTestDatabase();
@@ -68,7 +98,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
 
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
-  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  const clock = options.clock;
+  if (clock) {
+    builder = builder
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .overrideProvider(SchedulerState)
+      .useFactory({
+        factory: (dataSource: DataSource, dbClock: DatabaseClock) => new TestClockSchedulerState(dataSource, dbClock, clock),
+        inject: [DataSource, DatabaseClock],
+      });
+  }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   setupApp(app);

@@ -1,6 +1,7 @@
 /** Adapters for the domain's ports, and the configuration they are built from. */
 export * from './cache/disabled-sent-message.cache.js';
 export * from './cache/redis-sent-message.cache.js';
+export * from './clock/database-clock.js';
 export * from './clock/system-clock.js';
 export * from './config/app-config.js';
 export { type ConfigOf, ConfigSchema, defaultsOf, type Env, markdownTable } from './config/env-schema.js';

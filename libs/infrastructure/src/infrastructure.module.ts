@@ -3,7 +3,7 @@ import { AlertNotifier, Clock, Leadership, MessageGateway, SchedulerState, SentM
 import { HttpAlertNotifier } from './alerts/http-alert-notifier.js';
 import { DisabledSentMessageCache } from './cache/disabled-sent-message.cache.js';
 import { RedisSentMessageCache } from './cache/redis-sent-message.cache.js';
-import { SystemClock } from './clock/system-clock.js';
+import { DatabaseClock } from './clock/database-clock.js';
 import { AppConfig } from './config/app-config.js';
 import { HttpMessageGateway } from './gateway/http-message.gateway.js';
 import { PersistenceModule } from './persistence/persistence.module.js';
@@ -28,12 +28,14 @@ export class InfrastructureModule {
           provide: SentMessageCache,
           useFactory: () => (config.redisUrl ? new RedisSentMessageCache(config.redisUrl, config.cacheTtlSeconds) : new DisabledSentMessageCache()),
         },
-        { provide: Clock, useClass: SystemClock },
+        // Every replica tells time by the database's clock (issue 12): see DatabaseClock.
+        { provide: DatabaseClock, useFactory: () => new DatabaseClock() },
+        { provide: Clock, useExisting: DatabaseClock },
         { provide: SchedulerState, useClass: PgSchedulerState },
         { provide: Leadership, useFactory: () => new PgAdvisoryLeadership(config.databaseUrl, config.instanceId) },
         { provide: AlertNotifier, useFactory: () => new HttpAlertNotifier(config.alerts.webhookUrl) },
       ],
-      exports: [AppConfig, MessageGateway, SentMessageCache, Clock, SchedulerState, Leadership, AlertNotifier],
+      exports: [AppConfig, MessageGateway, SentMessageCache, Clock, DatabaseClock, SchedulerState, Leadership, AlertNotifier],
     };
   }
 }

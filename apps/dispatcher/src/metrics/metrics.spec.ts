@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import {
@@ -9,7 +10,7 @@ import {
   type SchedulerSnapshot,
   type TickReport,
 } from '@app/application';
-import { AppConfig } from '@app/infrastructure';
+import { AppConfig, DatabaseClock } from '@app/infrastructure';
 import { PrometheusDispatchMetrics } from './prometheus-dispatch-metrics.js';
 import { StateGauges } from './state-gauges.js';
 import { FakeClock } from '@test/support/fake-clock.js';
@@ -92,6 +93,7 @@ describe(StateGauges.name, () => {
   let gateway: FakeMessageGateway;
   let breaker: CircuitBreakerGateway;
   let registry: Registry;
+  let databaseClock: DatabaseClock;
 
   /** Sends `n` messages the gateway does not answer, as the dispatch path would. */
   const failSends = async (n: number) => {
@@ -120,7 +122,17 @@ describe(StateGauges.name, () => {
       },
     } as unknown as GetMessageStats;
     const lag = { execute: async () => ({ oldestDueSince: new Date(), oldestDueAgeSeconds: 42.5 }) } as unknown as GetQueueLag;
-    new StateGauges(registry, scheduler, breaker, stats, lag, config);
+    databaseClock = new DatabaseClock(undefined, () => Date.now() + 5_000);
+    new StateGauges(registry, scheduler, breaker, stats, lag, config, databaseClock);
+  });
+
+  it("shows how far this host's clock is off the database's once it has been read", async () => {
+    expect(await value(registry, 'dispatcher_clock_offset_seconds')).toBeNaN();
+
+    const sentAt = performance.now();
+    databaseClock.observe({ databaseTime: new Date(), sentAt, receivedAt: sentAt });
+
+    expect(await value(registry, 'dispatcher_clock_offset_seconds')).toBeCloseTo(-5, 1);
   });
 
   it('reads the scheduler and the queue at scrape time', async () => {

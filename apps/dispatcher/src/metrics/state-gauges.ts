@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { CircuitBreakerGateway, DispatchScheduler, GetMessageStats, GetQueueLag } from '@app/application';
 import { MESSAGE_STATUSES } from '@app/domain';
-import { AppConfig } from '@app/infrastructure';
+import { AppConfig, DatabaseClock } from '@app/infrastructure';
 import { APP_VERSION } from '../version/app-version.js';
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -16,7 +16,15 @@ const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 export class StateGauges {
   private readonly logger = new Logger(StateGauges.name);
 
-  constructor(registry: Registry, scheduler: DispatchScheduler, breaker: CircuitBreakerGateway, stats: GetMessageStats, lag: GetQueueLag, config: AppConfig) {
+  constructor(
+    registry: Registry,
+    scheduler: DispatchScheduler,
+    breaker: CircuitBreakerGateway,
+    stats: GetMessageStats,
+    lag: GetQueueLag,
+    config: AppConfig,
+    clock: DatabaseClock,
+  ) {
     const registers = [registry];
     const snapshot = () => scheduler.snapshot();
     const flag = (name: string, help: string, read: () => boolean) =>
@@ -49,6 +57,17 @@ export class StateGauges {
       registers,
       collect() {
         this.set(breaker.status().consecutiveFailures);
+      },
+    });
+    new Gauge({
+      name: 'dispatcher_clock_offset_seconds',
+      help:
+        "The database's clock minus this host's, in seconds, as last read. The dispatcher tells time by the database's clock, " +
+        "so this only shows how far the host's own clock (its NTP) is off; NaN until the database's clock has been read",
+      registers,
+      collect() {
+        const offset = clock.offsetMs;
+        this.set(offset === null ? NaN : offset / 1000);
       },
     });
     new Gauge({ name: 'dispatcher_dispatch_interval_seconds', help: 'DISPATCH_INTERVAL_MS, in seconds: the cadence of ticks', registers }).set(

@@ -12,6 +12,8 @@ const MAX_REFILL_ROUNDS = 5;
 export interface DispatchControl {
   /** Aborted by a stop or a shutdown: the batch starts no new group and hands its unsent rows back. */
   signal?: AbortSignal;
+  /** The cluster's tick permit this batch runs under: claims and request starts are fenced by it. */
+  tick?: number;
 }
 
 /**
@@ -48,12 +50,12 @@ export class DispatchBatch {
 
     const writer = new OutcomeWriter(this.messages, this.cache, this.clock);
     const pipeline = new SendPipeline(
-      { messages: this.messages, gateway: this.gateway, writer, clock: this.clock, policy: this.policy, settings: this.settings },
+      { messages: this.messages, gateway: this.gateway, writer, clock: this.clock, policy: this.policy, settings: this.settings, tick: control.tick },
       report,
       control.signal ?? new AbortController().signal,
     );
     try {
-      await pipeline.run(await this.claimSendable(allowance, report, writer));
+      await pipeline.run(await this.claimSendable(allowance, report, writer, control.tick));
     } finally {
       await writer.close();
     }
@@ -62,9 +64,9 @@ export class DispatchBatch {
   }
 
   /** Claims due messages; rows that break the rules are failed at once (no send) and replaced. */
-  private async claimSendable(allowance: number, report: TickReport, writer: OutcomeWriter): Promise<Message[]> {
+  private async claimSendable(allowance: number, report: TickReport, writer: OutcomeWriter, tick: number | undefined): Promise<Message[]> {
     const sendable: Message[] = [];
-    const claim = { owner: this.leadership.instanceId, leaseMs: this.settings.leaseMs };
+    const claim = { owner: this.leadership.instanceId, leaseMs: this.settings.leaseMs, tick };
     for (let round = 0; round <= MAX_REFILL_ROUNDS && sendable.length < allowance; round += 1) {
       const claimed = await this.messages.claimBatch(allowance - sendable.length, this.clock.now(), claim);
       report.claimed += claimed.length;

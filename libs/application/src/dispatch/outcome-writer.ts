@@ -53,8 +53,8 @@ export class OutcomeWriter {
    * Marks `claims` as "request about to go out" (lease until `leaseUntil`) in one fenced
    * statement that also records everything buffered. Resolves with the ids whose claim held.
    */
-  start(claims: readonly ClaimRef[], now: Date, leaseUntil: Date): Promise<string[]> {
-    return this.enqueue(() => this.write(claims, now, leaseUntil));
+  start(claims: readonly ClaimRef[], now: Date, leaseUntil: Date, tick?: number): Promise<string[]> {
+    return this.enqueue(() => this.write(claims, now, leaseUntil, tick));
   }
 
   /** Writes what is left and waits for the receipts to be cached. Throws if the write keeps failing. */
@@ -83,7 +83,7 @@ export class OutcomeWriter {
     return result;
   }
 
-  private async write(claims: readonly ClaimRef[], now: Date, leaseUntil: Date): Promise<string[]> {
+  private async write(claims: readonly ClaimRef[], now: Date, leaseUntil: Date, tick?: number): Promise<string[]> {
     const outcomes = this.buffer;
     this.buffer = [];
     if (outcomes.length === 0 && claims.length === 0) return [];
@@ -91,7 +91,7 @@ export class OutcomeWriter {
     this.timer = null;
     let started: string[];
     try {
-      started = await this.withRetries(() => this.messages.recordAndStart({ outcomes, start: claims, now, leaseUntil }));
+      started = await this.withRetries(() => this.messages.recordAndStart({ outcomes, start: claims, now, leaseUntil, tick }));
     } catch (error) {
       this.buffer = [...outcomes, ...this.buffer];
       throw error;

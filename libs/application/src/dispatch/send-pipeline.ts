@@ -18,6 +18,8 @@ export interface PipelineParts {
   clock: Clock;
   policy: RetryPolicy;
   settings: DispatchSettings;
+  /** The cluster's tick permit the batch runs under: every group start is fenced by it. */
+  tick?: number;
 }
 
 /**
@@ -71,6 +73,9 @@ export class SendPipeline {
         pending = null;
         continue;
       }
+      // None of the group started: the claims are not ours any more, or the tick's permit passed
+      // to a newer one (another replica leads now). Start nothing more; what is still ours goes back.
+      if (started.size === 0) this.halted = true;
       // The next group's statement goes out first, with the slots freed meanwhile; building
       // this group's requests takes a while, and the database need not wait for it.
       pending = this.startNextGroup();
@@ -81,7 +86,9 @@ export class SendPipeline {
         } else {
           this.inFlight -= 1;
           this.report.dropped += 1;
-          this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim`);
+          // Handed back if it is still ours (its token fences the release): a fenced-out start.
+          this.unstarted.push(message);
+          this.logger.warn(`message ${message.id} was not sent: this sender no longer holds its claim, or its tick's permit`);
         }
       }
     }
@@ -118,7 +125,7 @@ export class SendPipeline {
       }
       if (group.length === 0) continue;
       this.inFlight += group.length;
-      const started = writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs));
+      const started = writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs), this.parts.tick);
       // Awaited by run() right after; this only keeps a failure from counting as unhandled meanwhile.
       started.catch(() => undefined);
       return { group, now, started };

@@ -159,7 +159,7 @@ describe(DispatchScheduler.name, () => {
     messages = new GatedMessageRepository(clock);
     gateway = new FakeMessageGateway();
     cache = new FakeSentMessageCache();
-    state = new GatedSchedulerState();
+    state = new GatedSchedulerState(clock);
     leadership = new FlakyLeadership();
     alerts = new RecordingAlertNotifier();
     metrics = new RecordingDispatchMetrics();
@@ -288,6 +288,105 @@ describe(DispatchScheduler.name, () => {
 
       await elapse(30_000);
       expect(gateway.received).toHaveLength(2);
+    });
+  });
+
+  describe('the tick permit', () => {
+    /** A second replica on the same state and store, with its own leadership (both may believe they lead). */
+    const otherReplica = (overrides: Partial<DispatchSettings> = {}) => {
+      const settings = settingsWith(overrides);
+      const other = new SoloLeadership();
+      const breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
+      const listener = new TickListener(alerts, other, clock, settings, breaker, metrics);
+      const batch = new DispatchBatch(messages, breaker, cache, clock, other, settings);
+      return {
+        leadership: other,
+        scheduler: new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, other, settings, clock),
+      };
+    };
+
+    it('goes to one of two replicas that both believe they lead, once per interval', async () => {
+      for (let i = 0; i < 10; i += 1) messages.seed();
+      build({ batchSize: 2 });
+      const other = otherReplica({ batchSize: 2 });
+      messages.latestTick = () => state.latestTick;
+
+      await boot();
+      other.scheduler.onApplicationBootstrap();
+      await elapse(0);
+      expect(gateway.received).toHaveLength(2);
+
+      for (let i = 1; i <= 3; i += 1) {
+        await elapse(INTERVAL_MS);
+        expect(gateway.received).toHaveLength(2 + 2 * i);
+      }
+      expect(state.latestTick).toBe(4);
+      const closing = other.scheduler.beforeApplicationShutdown();
+      await clock.advance(GRACE_MS);
+      await closing;
+    });
+
+    it('stops a batch whose permit passed to another replica: nothing more starts, the rest goes back', async () => {
+      const rows = [messages.seed(), messages.seed(), messages.seed()];
+      build({ batchSize: 3, concurrency: 1 });
+      messages.latestTick = () => state.latestTick;
+      const held = gateway.holdNext();
+
+      await boot();
+      expect(gateway.received.map((r) => r.idempotencyKey)).toEqual([rows[0].id]);
+      // This replica's lock connection dropped mid-tick; another leads and, an interval later, gets the next permit.
+      await clock.advance(INTERVAL_MS);
+      await expect(state.tryTick(INTERVAL_MS)).resolves.toMatchObject({ granted: true, tickNo: 2 });
+      held.resolve(gatewayResult.accepted());
+      await settle();
+
+      expect(gateway.received).toHaveLength(1);
+      expect(messages.get(rows[0].id).status).toBe('sent');
+      expect([messages.get(rows[1].id).status, messages.get(rows[2].id).status]).toEqual(['pending', 'pending']);
+      expect(messages.get(rows[1].id).attemptCount).toBe(0);
+      expect(metrics.ticks.at(-1)).toMatchObject({ sent: 1, dropped: 1, released: 2 });
+    });
+
+    it('waits as long as the state says, whatever this replica last saw', async () => {
+      messages.seed();
+      messages.seed();
+      build({ batchSize: 1 });
+      await boot();
+      expect(gateway.received).toHaveLength(1);
+
+      // Another replica ticked 20 s into the interval (its permit, its time).
+      await clock.advance(20_000);
+      await state.recordTick(clock.now());
+      await elapse(INTERVAL_MS - 20_000);
+      expect(gateway.received).toHaveLength(1);
+      await elapse(20_000 - 1);
+      expect(gateway.received).toHaveLength(1);
+      await elapse(1);
+      expect(gateway.received).toHaveLength(2);
+    });
+
+    it('lets a follower look for a missing leader every half interval, at most every 5 s: a takeover never leaves a gap of two intervals', async () => {
+      for (let i = 0; i < 3; i += 1) messages.seed();
+      build({ batchSize: 1 });
+      await boot();
+      // The follower boots just before the leader's second tick (60 s); it steps every 5 s (half of 60 s, capped): 59, 64, ... 119, 124 s.
+      await elapse(59_000);
+      const other = otherReplica({ batchSize: 1 });
+      other.leadership.leading = false;
+      other.scheduler.onApplicationBootstrap();
+      await elapse(60_500);
+      expect(gateway.received).toHaveLength(2);
+
+      // The leader dies at 119.5 s, half a second before its third tick; the follower's next look is at 124 s.
+      leadership.leading = false;
+      other.leadership.leading = true;
+      await elapse(30_000);
+
+      expect(gateway.received).toHaveLength(3);
+      await expect(state.lastTickAt()).resolves.toEqual(seconds(124));
+      const closing = other.scheduler.beforeApplicationShutdown();
+      await clock.advance(GRACE_MS);
+      await closing;
     });
   });
 
@@ -842,7 +941,7 @@ describe('dispatch use cases wired by ApplicationModule', () => {
   beforeEach(() => {
     clock = new FakeClock(T0);
     messages = new FakeMessageRepository(clock);
-    state = new InMemorySchedulerState();
+    state = new InMemorySchedulerState(clock);
     open = false;
   });
 

@@ -25,7 +25,8 @@ export interface SchedulerSnapshot {
  * on every replica from boot to shutdown; at each step the replica reads the cluster's start/stop
  * decision (PostgreSQL), tries to be or stay the leader, and only the leader runs housekeeping
  * and ticks, at the cluster's cadence: never sooner than DISPATCH_INTERVAL_MS after the last tick
- * of any replica. What a tick did goes to the TickListener.
+ * of any replica, by the database's clock (the tick permit). What a tick did goes to the
+ * TickListener.
  */
 @Injectable()
 export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -107,7 +108,14 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     await this.loop.idle();
   }
 
-  /** One step of the loop; returns the delay before the next step. */
+  /**
+   * One step of the loop; returns the delay before the next step. A follower looks for a missing
+   * leader twice an interval (at most every FOLLOWER_POLL_MAX_MS), so that a takeover never
+   * leaves the cluster without a tick for two intervals. The leader asks the scheduler state for
+   * a tick permit: the database's clock decides whether one interval has passed since the
+   * cluster's last tick, and how long to wait if not, so that no replica's own clock enters the
+   * cadence. Only a granted permit claims and sends, and the batch runs under its number.
+   */
   private async step(): Promise<number> {
     const interval = this.settings.intervalMs;
     const version = this.decisionVersion;
@@ -118,28 +126,35 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     const leader = await this.leadership.acquire();
     if (leader !== wasLeader)
       this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
-    if (!leader || this.draining) return interval;
+    if (!leader || this.draining) return followerPollMs(interval);
 
     await this.housekeeping.execute();
-    if (!this.running) return interval;
-
-    const now = this.clock.now();
-    const last = await this.state.lastTickAt();
-    this.clusterLastTickAt = last;
-    if (last && now.getTime() - last.getTime() < interval) return last.getTime() + interval - now.getTime();
-
     // The decision or a shutdown may have come in during the awaits above.
     if (!this.running || this.draining) return interval;
-    await this.state.recordTick(now);
-    this.clusterLastTickAt = now;
+
+    const permit = await this.state.tryTick(interval, this.leadership.instanceId);
+    const answeredAt = this.clock.now().getTime();
+    this.clusterLastTickAt = permit.lastTickAt;
+    // Not yet: ask again when the database says the interval is over (never sooner than 1 ms).
+    if (!permit.granted) return Math.max(1, permit.waitMs);
     if (!this.running || this.draining) return interval;
     this.tickInFlight = true;
     this.batchStop = new AbortController();
     try {
-      this.listener.onTick(await this.dispatchBatch.execute({ signal: this.batchStop.signal }));
+      this.listener.onTick(await this.dispatchBatch.execute({ signal: this.batchStop.signal, tick: permit.tickNo }));
     } finally {
       this.tickInFlight = false;
     }
-    return Math.max(0, interval - (this.clock.now().getTime() - now.getTime()));
+    // Counted from the permit's answer, which came after the database granted it: the next ask
+    // is never early by the database's clock.
+    return Math.max(0, permit.waitMs - (this.clock.now().getTime() - answeredAt));
   }
+}
+
+/** A follower's longest wait between two looks for a missing leader. */
+export const FOLLOWER_POLL_MAX_MS = 5_000;
+
+/** How often a follower (or a draining replica) steps: twice an interval, at most every FOLLOWER_POLL_MAX_MS. */
+export function followerPollMs(intervalMs: number): number {
+  return Math.max(1, Math.min(Math.ceil(intervalMs / 2), FOLLOWER_POLL_MAX_MS));
 }

@@ -70,6 +70,11 @@ export interface SendStep {
   now: Date;
   /** Their lease runs until then. */
   leaseUntil: Date;
+  /**
+   * The cluster's tick permit the requests go out under (SchedulerState.tryTick): when given, no
+   * request of `start` starts unless that permit is still the cluster's latest.
+   */
+  tick?: number;
 }
 
 export interface AbandonedClaims {
@@ -84,6 +89,12 @@ export interface ClaimOptions {
   owner: string;
   /** How long the claim holds before the row counts as abandoned. */
   leaseMs: number;
+  /**
+   * The cluster's tick permit the claim is made under (SchedulerState.tryTick): when given, the
+   * claim takes nothing unless that permit is still the cluster's latest, so that a replica
+   * which lost its permit to a newer one (it led a moment too long) sends nothing more.
+   */
+  tick?: number;
 }
 
 export interface ReplayRecord {

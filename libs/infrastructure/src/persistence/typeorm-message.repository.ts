@@ -186,6 +186,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
             AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
             AND (send_after IS NULL OR send_after <= $2)
             AND (expires_at IS NULL OR expires_at > $2)
+            AND ${TICK_IS_LATEST('$5')}
           ORDER BY priority DESC, seq
           LIMIT $1
           FOR UPDATE SKIP LOCKED
@@ -196,7 +197,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
               request_started_at = NULL, lease_lost_at = NULL
          FROM due WHERE m.id = due.id
        RETURNING ${messageColumnsOf('m')}`,
-      [limit, now, claim.owner, claim.leaseMs],
+      [limit, now, claim.owner, claim.leaseMs, claim.tick ?? null],
     );
     // For an UPDATE, TypeORM's postgres driver answers [rows, affected count].
     const [rows] = result;
@@ -207,11 +208,12 @@ export class TypeOrmMessageRepository extends MessageRepository {
     const statement = new Statement();
     const parts = outcomeWrites(statement, step.outcomes);
     if (step.start.length > 0) {
-      const [ids, tokens, now, leaseUntil] = statement.add(
+      const [ids, tokens, now, leaseUntil, tick] = statement.add(
         step.start.map((c) => c.id),
         step.start.map((c) => c.claimToken),
         step.now,
         step.leaseUntil,
+        step.tick ?? null,
       );
       // A row cannot be settled and started by one statement (PostgreSQL would keep one of the two
       // updates): a message among the outcomes is not started.
@@ -220,6 +222,7 @@ export class TypeOrmMessageRepository extends MessageRepository {
          UPDATE messages m SET request_started_at = ${now}, lease_until = ${leaseUntil}
            FROM unnest(${ids}::uuid[], ${tokens}::uuid[]) AS g(id, claim_token)
           WHERE m.id = g.id AND m.claim_token = g.claim_token AND ${BY_ID_ONLY("m.status = 'sending'")} AND m.id <> ALL(${settling}::uuid[])
+            AND ${TICK_IS_LATEST(tick)}
          RETURNING m.id)`);
     }
     if (parts.length === 0) return [];
@@ -625,6 +628,15 @@ function searchCondition(search: MessageSearch, params: unknown[]): string {
  */
 function BY_ID_ONLY(condition: string): string {
   return `(${condition}) IS TRUE`;
+}
+
+/**
+ * True when no tick permit is given (the placeholder is null), or when the given one is still the
+ * cluster's latest (dispatcher_state.tick_no). Not correlated with the rows: PostgreSQL evaluates
+ * it once per statement (a one-time filter), and the claim's plan stays the index scan.
+ */
+function TICK_IS_LATEST(placeholder: string): string {
+  return `(${placeholder}::bigint IS NULL OR EXISTS (SELECT 1 FROM dispatcher_state WHERE id = 1 AND tick_no = ${placeholder}::bigint))`;
 }
 
 /** Numbered parameters of one statement built from parts. */
