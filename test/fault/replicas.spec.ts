@@ -4,13 +4,12 @@ import {
   useFaultDatabase,
   DispatcherProcess,
   faultTest,
-  onCleanUp,
   phones,
-  type Sandbox,
   sleep,
   startSandbox,
   waitFor,
 } from '@test/fault/support/dispatcher-process.js';
+import { busiestWindow, expectSentOnceAndNothingLost, gatewayTimes as times, minSpan, recordTicks } from '@test/fault/support/cadence.js';
 
 const INTERVAL = 500;
 const BATCH = 2;
@@ -20,36 +19,6 @@ const ENV = {
   CLAIM_LEASE_MS: '3000',
   WEBHOOK_TIMEOUT_MS: '1000',
 };
-
-/** Request times (ms) at the gateway. */
-function times(sandbox: Sandbox): number[] {
-  return sandbox
-    .received()
-    .map((r) => Date.parse(r.at))
-    .sort((a, b) => a - b);
-}
-
-/**
- * The largest number of requests in any window of `windowMs` that starts at a request, and the
- * shortest span covered by `limit + 1` consecutive requests (the cadence's margin).
- */
-function busiestWindow(at: number[], windowMs: number, skip: (t: number) => boolean = () => false): { max: number; startedAt: number | null } {
-  let max = 0;
-  let startedAt: number | null = null;
-  for (let i = 0; i < at.length; i += 1) {
-    if (skip(at[i])) continue;
-    let n = 0;
-    for (let j = i; j < at.length && at[j] < at[i] + windowMs; j += 1) n += 1;
-    if (n > max) [max, startedAt] = [n, at[i]];
-  }
-  return { max, startedAt };
-}
-
-function minSpan(at: number[], k: number): number {
-  let min = Infinity;
-  for (let i = 0; i + k < at.length; i += 1) min = Math.min(min, at[i + k] - at[i]);
-  return min;
-}
 
 /**
  * Three replicas on one database: one leader sends for the cluster at the cluster's cadence;
@@ -70,21 +39,8 @@ describe('three dispatcher replicas on one database (fault)', () => {
       for (const [i, phone] of phones(120).entries()) {
         await db.sql.query('INSERT INTO messages (phone_number, content) VALUES ($1, $2)', [phone, `replica test ${i}`]);
       }
-      // The cluster's tick starts, as the replicas record them (dispatcher_state.last_tick_at).
-      const tickStarts: number[] = [];
-      let polling = true;
-      const poller = (async () => {
-        while (polling) {
-          const { rows } = await db.sql.query<{ at: Date | null }>('SELECT last_tick_at AS at FROM dispatcher_state WHERE id = 1');
-          const at = rows[0]?.at?.getTime();
-          if (at !== undefined && at !== tickStarts[tickStarts.length - 1]) tickStarts.push(at);
-          await sleep(10);
-        }
-      })();
-      onCleanUp(async () => {
-        polling = false;
-        await poller.catch(() => undefined);
-      });
+      // The cluster's tick starts, as the database records them (dispatcher_state.last_tick_at).
+      const recorded = recordTicks(db);
       const replicas = await Promise.all(
         ['a', 'b', 'c'].map((name) =>
           DispatcherProcess.start({ databaseUrl: db.url, webhookUrl: sandbox.webhookUrl, instanceId: `fault-replica-${name}`, env: ENV }),
@@ -142,8 +98,8 @@ describe('three dispatcher replicas on one database (fault)', () => {
         50,
       );
 
-      polling = false;
-      await poller;
+      await recorded.stop();
+      const tickStarts = recorded.ticks.map((t) => t.at);
 
       // The cadence, on the cluster's own record: tick starts at least one interval apart, except
       // across the leader change (one extra interval of slack there).
@@ -159,8 +115,7 @@ describe('three dispatcher replicas on one database (fault)', () => {
         perTick.set(tick, (perTick.get(tick) ?? 0) + 1);
       }
       const window = busiestWindow(all, INTERVAL);
-      const byKey = sandbox.byKey();
-      const duplicates = [...byKey.values()].filter((requests) => requests.length > 1);
+      const duplicates = [...sandbox.byKey().values()].filter((requests) => requests.length > 1);
       console.log(
         `replicas test: requests ${all.length}, ticks ${tickStarts.length}, duplicates ${duplicates.length}, ` +
           `shortest tick gap ${Math.min(...gaps.map((g) => g.gap))} ms ` +
@@ -178,26 +133,7 @@ describe('three dispatcher replicas on one database (fault)', () => {
 
       // Nothing lost: a sent row has exactly its one request; what the gateway saw is sent, or
       // (the killed leader's batch) in doubt.
-      const { rows } = await db.sql.query<{ id: string; status: string; gateway_message_id: string | null }>(
-        'SELECT id, status, gateway_message_id FROM messages',
-      );
-      for (const row of rows) {
-        const requests = byKey.get(row.id) ?? [];
-        if (row.status === 'sent')
-          expect({ id: row.id, requests: requests.length, messageId: row.gateway_message_id }).toEqual({
-            id: row.id,
-            requests: 1,
-            messageId: requests[0].messageId,
-          });
-        else
-          expect({ id: row.id, status: row.status, requests: requests.length }).toEqual({
-            id: row.id,
-            status: expect.stringMatching(/^(pending|sending|unknown)$/),
-            requests: row.status === 'pending' ? 0 : expect.any(Number),
-          });
-      }
-      expect(rows.filter((r) => r.status === 'sending' || r.status === 'unknown').length).toBeLessThanOrEqual(BATCH);
-      expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(all.length - BATCH);
+      await expectSentOnceAndNothingLost(db, sandbox, BATCH);
     }),
     100_000,
   );
