@@ -190,6 +190,10 @@ describe('two dispatcher replicas with skewed clocks (fault)', () => {
       const window = busiestWindow(all, INTERVAL - TOLERANCE);
       const exactWindow = busiestWindow(all, INTERVAL);
       const span = minSpan(all, BATCH);
+      // From each recorded tick (the database's clock, on this machine the same as the test's) to its
+      // first request at the gateway: the latency the gateway's windows have to allow for.
+      const latencies = ticks.map((t, i) => (all.find((r) => r >= t.at && r < (ticks[i + 1]?.at ?? Infinity)) ?? NaN) - t.at).filter((ms) => !Number.isNaN(ms));
+      const sorted = [...latencies].sort((a, b) => a - b);
       const busyWindows: { from: string; to: string; requests: number; context: string }[] = [];
       let lastBusy = -Infinity;
       for (let i = 0; i < all.length; i += 1) {
@@ -217,7 +221,8 @@ describe('two dispatcher replicas with skewed clocks (fault)', () => {
           `shortest span of ${BATCH + 1} requests ${span} ms, longest gap between requests ${longestGap} ms, ` +
           `recorded tick gaps ${Math.min(...tickGaps.map((g) => g.gap))}..${Math.max(...tickGaps.map((g) => g.gap))} ms ` +
           `(as seen in real time ${Math.min(...tickGaps.map((g) => g.realGap))}..${Math.max(...tickGaps.map((g) => g.realGap))} ms), ` +
-          `skews ${skews.join(', ')}, first leader ${firstLeader}, ` +
+          `tick to its first request ${sorted[0]}..${sorted[sorted.length - 1]} ms (median ${sorted[Math.floor(sorted.length / 2)]}, ` +
+          `first tick ${latencies[0]} ms), skews ${skews.join(', ')}, first leader ${firstLeader}, ` +
           `kills ${kills.map((k) => `${k.n}: ${k.killed} at +${k.sinceTickMs} ms (${k.phase}) -> ${k.newLeader} in ${k.takeoverMs} ms`).join('; ')}`,
       );
 

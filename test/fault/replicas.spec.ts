@@ -1,14 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestDatabase } from '@test/support/database.js';
-import {
-  useFaultDatabase,
-  DispatcherProcess,
-  faultTest,
-  phones,
-  sleep,
-  startSandbox,
-  waitFor,
-} from '@test/fault/support/dispatcher-process.js';
+import { useFaultDatabase, DispatcherProcess, faultTest, phones, sleep, startSandbox, waitFor } from '@test/fault/support/dispatcher-process.js';
 import { busiestWindow, expectSentOnceAndNothingLost, gatewayTimes as times, minSpan, recordTicks } from '@test/fault/support/cadence.js';
 
 const INTERVAL = 500;

@@ -40,8 +40,22 @@ export class SchedulerStatusDto {
   @ApiProperty({ example: true }) running!: boolean;
   @ApiProperty({ example: 120000 }) intervalMs!: number;
   @ApiProperty({ example: 2 }) batchSize!: number;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-22T10:00:00.000Z' }) lastTickAt!: Date | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-22T10:02:00.000Z' }) nextTickAt!: Date | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-22T10:00:00.000Z',
+    description: "When the cluster's last tick began, whichever replica ran it, by the database's clock (it grants the ticks)",
+  })
+  lastTickAt!: Date | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-22T10:02:00.000Z',
+    description: "When the next tick is due, by the database's clock; null while sending is stopped",
+  })
+  nextTickAt!: Date | null;
   @ApiProperty({ example: false }) tickInProgress!: boolean;
   @ApiProperty({ type: TickReportDto, nullable: true, description: 'The last finished tick of this instance' }) lastTick!: TickReportDto | null;
   @ApiProperty({ type: TickTotalsDto, description: 'Since this instance started' }) totals!: TickTotalsDto;
