@@ -107,6 +107,13 @@ describe('bad input (e2e)', () => {
     ['/api/v1/messages/sent?limit=101', 'limit must be a whole number from 1 to 100'],
     ['/api/v1/messages/sent?limit=abc', 'limit must be a whole number from 1 to 100'],
     ['/api/v1/messages/sent?limit=2.5', 'limit must be a whole number from 1 to 100'],
+    // Number() would read these as 16, 10, 20 and 10: only decimal digits are a whole number here.
+    ['/api/v1/messages/sent?limit=0x10', 'limit must be a whole number from 1 to 100'],
+    ['/api/v1/messages/sent?limit=1e1', 'limit must be a whole number from 1 to 100'],
+    ['/api/v1/messages/sent?limit=%2020', 'limit must be a whole number from 1 to 100'],
+    ['/api/v1/messages?limit=10.0', 'limit must be a whole number from 1 to 100'],
+    ['/api/v1/audit?limit=0x10', 'limit must be a whole number from 1 to 100'],
+    ['/api/v1/messages?priority=1e1', 'priority'],
     ['/api/v1/messages/sent?cursor=not-a-cursor', 'cursor is not a value returned as nextCursor by this endpoint'],
     ['/api/v1/messages/sent?cursor=WyJhbGwiLCIxIl0', 'cursor is not a value returned as nextCursor by this endpoint'],
     ['/api/v1/messages?cursor=eyJ4IjoxfQ', 'cursor is not a value returned as nextCursor by this endpoint'],

@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ACTOR_SOURCES, OPERATOR_ACTIONS, type OperatorAction, type OperatorLogEntry } from '@app/domain';
+import { WholeNumberQuery } from '../whole-number-query.js';
 
 const LIMIT_PROBLEM = 'limit must be a whole number from 1 to 100';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50, example: 50, description: 'Entries per page' })
   @IsOptional()
-  @Type(() => Number)
+  @WholeNumberQuery()
   @IsInt({ message: LIMIT_PROBLEM })
   @Min(1, { message: LIMIT_PROBLEM })
   @Max(100, { message: LIMIT_PROBLEM })

@@ -1,15 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { MAX_SEARCH_LENGTH, MESSAGE_STATUSES, type MessageStatus } from '@app/domain';
 import { dateTimeQueryProperty } from '../api-docs.js';
 import { IsPriority, PRIORITY_SCHEMA } from '../priority.js';
 import { IsRfc3339DateTime } from '../rfc3339.js';
+import { WholeNumberQuery } from '../whole-number-query.js';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, example: 20, description: 'Items per page' })
   @IsOptional()
-  @Type(() => Number)
+  @WholeNumberQuery()
   @IsInt({ message: 'limit must be a whole number from 1 to 100' })
   @Min(1, { message: 'limit must be a whole number from 1 to 100' })
   @Max(100, { message: 'limit must be a whole number from 1 to 100' })
@@ -36,7 +36,7 @@ export class ListMessagesQueryDto extends PageQueryDto {
     description: 'Only messages of this priority',
   })
   @IsOptional()
-  @Type(() => Number)
+  @WholeNumberQuery()
   @IsPriority()
   priority?: number;
 
