@@ -30,7 +30,6 @@ describe(DatabaseClock.name, () => {
   it("is the host's clock until the database has been read", () => {
     const h = host(5_000);
 
-    expect(h.clock.synced).toBe(false);
     expect(h.clock.offsetMs).toBeNull();
     expect(h.clock.now().getTime()).toBe(h.databaseAt(h.monotonic) + 5_000);
   });
@@ -40,7 +39,6 @@ describe(DatabaseClock.name, () => {
       const h = host(skew);
       h.clock.observe(h.reading(4));
 
-      expect(h.clock.synced).toBe(true);
       expect(h.clock.now().getTime()).toBe(h.databaseAt(h.monotonic));
       expect(h.clock.offsetMs).toBe(-skew);
       h.advance(90_000);

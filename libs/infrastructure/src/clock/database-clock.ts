@@ -46,11 +46,6 @@ export class DatabaseClock extends SystemClock {
     return new Date(this.base === null ? this.host() : this.base + this.monotonic());
   }
 
-  /** Whether the time comes from the database yet (false until the first reading). */
-  get synced(): boolean {
-    return this.base !== null;
-  }
-
   /** The database's clock minus this host's (ms); null before the first reading. */
   get offsetMs(): number | null {
     return this.base === null ? null : this.base + this.monotonic() - this.host();
@@ -58,7 +53,11 @@ export class DatabaseClock extends SystemClock {
 
   /** How far off the estimate may be (ms), the reading's half round trip grown by its age. */
   get uncertaintyMs(): number {
-    return this.halfRoundTrip + (this.monotonic() - this.readAt) * DRIFT;
+    return this.uncertaintyAt(this.monotonic());
+  }
+
+  private uncertaintyAt(monotonicMs: number): number {
+    return this.halfRoundTrip + (monotonicMs - this.readAt) * DRIFT;
   }
 
   /**
@@ -71,7 +70,7 @@ export class DatabaseClock extends SystemClock {
     const half = Math.max(0, receivedAt - sentAt) / 2;
     const base = databaseTime.getTime() - (sentAt + half);
     if (this.base !== null) {
-      const kept = this.halfRoundTrip + (receivedAt - this.readAt) * DRIFT;
+      const kept = this.uncertaintyAt(receivedAt);
       // +1: the database's answer comes in whole milliseconds.
       const agrees = Math.abs(base - this.base) <= half + kept + 1;
       if (agrees && half > kept) return;
