@@ -28,9 +28,13 @@ describe('priority (e2e)', () => {
     await insertCampaign(1_000);
     const campaign = phones(1_000);
 
+    // Each tick's answers are in (its rows recorded sent) before the clock moves on: an answer that
+    // came back later, by this clock, would hold the next tick back by as much (SendPacer).
+    const sent = async (n: number) => (await stack.db.sql.query(`SELECT count(*)::int AS n FROM messages WHERE status = 'sent'`)).rows[0].n === n;
     // The start-up tick takes the two oldest of the campaign.
     await clock.advance(0);
     await waitFor('the first tick', () => stack.sandbox.received.length === 2);
+    await waitFor('its answers', () => sent(2));
 
     const urgent = (
       await stack.api('post', '/api/v1/messages').send({ phoneNumber: '+905559999999', content: 'your code is 481516', priority: 100 }).expect(201)
@@ -48,6 +52,7 @@ describe('priority (e2e)', () => {
     expect(stack.sandbox.received.map((r) => r.to)).toEqual([campaign[0], campaign[1], '+905559999999', campaign[2]]);
     expect(stack.sandbox.received[2].headers['idempotency-key']).toBe(urgent.id);
     await waitFor('the urgent message sent', async () => (await stack.row(urgent.id)).status === 'sent');
+    await waitFor("the second tick's answers", () => sent(4));
 
     // Then the campaign goes on where it was, two per tick.
     await clock.advance(INTERVAL);

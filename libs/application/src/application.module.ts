@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { Clock, MessageGateway } from '@app/domain';
 import { CircuitBreakerGateway } from './dispatch/circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch/dispatch-batch.use-case.js';
+import { SendPacer } from './dispatch/send-pacer.js';
 import { Housekeeping } from './dispatch/housekeeping.use-case.js';
 import { TickListener } from './dispatch/tick-listener.js';
 import { DispatchSettings } from './dispatch-settings.js';
@@ -30,7 +31,7 @@ import { StopDispatch } from './scheduler/stop-dispatch.use-case.js';
 const messageUseCases = [CreateMessage, CreateMessages, GetMessage, ListMessages, GetMessageStats, GetQueueLag, ReplayMessage, ReplayMessages];
 /** The reads that also need the receipt cache (SentMessageCache): the dispatcher's API only. */
 const receiptUseCases = [ListSentMessages, GetReceipt, ListCachedReceipts];
-const dispatchUseCases = [DispatchBatch, Housekeeping, TickListener, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
+const dispatchUseCases = [DispatchBatch, SendPacer, Housekeeping, TickListener, DispatchScheduler, StartDispatch, StopDispatch, GetDispatchStatus];
 /** What operators need besides sending (the operator log, settlements, previews, charts): the dispatcher's API and dashboard. */
 const operatorUseCases = [SettleMessage, PreviewReplay, ListOperatorLog, GetSendHistory, ListDispatchEvents];
 

@@ -8,6 +8,7 @@ export * from './dispatch/dispatch-batch.use-case.js';
 export * from './dispatch/dispatch-metrics.js';
 export * from './dispatch/housekeeping.use-case.js';
 export * from './dispatch/outcome-writer.js';
+export * from './dispatch/send-pacer.js';
 export * from './dispatch/send-pipeline.js';
 export * from './dispatch/tick-listener.js';
 export * from './dispatch/tick-report.js';

@@ -15,6 +15,7 @@ import {
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch-batch.use-case.js';
+import { SendPacer } from './send-pacer.js';
 import type { TickReport } from './tick-report.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -69,7 +70,7 @@ describe(DispatchBatch.name, () => {
   const build = (overrides: Partial<DispatchSettings> = {}) => {
     const settings = settingsWith(overrides);
     breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
-    sut = new DispatchBatch(messages, breaker, cache, clock, leadership, settings);
+    sut = new DispatchBatch(messages, breaker, cache, clock, leadership, settings, new SendPacer(settings, clock));
   };
 
   beforeAll(() => {
@@ -330,6 +331,58 @@ describe(DispatchBatch.name, () => {
     });
   });
 
+  describe("the gateway's window", () => {
+    it('starts a request only when the one a batch earlier was answered at least one interval ago', async () => {
+      build({ batchSize: 2, concurrency: 1, intervalMs: 10_000 });
+      const seeded = Array.from({ length: 4 }, () => messages.seed());
+      const held = Array.from({ length: 4 }, () => gateway.holdNext());
+      // Tick 1: its first answer comes 3 s late, the second at once.
+      const first = sut.execute();
+      await settle();
+      await clock.advance(3_000);
+      held[0].resolve(gatewayResult.accepted());
+      await settle();
+      held[1].resolve(gatewayResult.accepted());
+      await first;
+      expect(gateway.received).toHaveLength(2);
+
+      // Tick 2, one interval after tick 1 began: the window still holds tick 1's first answer for 3 s.
+      await clock.advance(7_000);
+      const second = sut.execute();
+      await settle();
+      expect(gateway.received).toHaveLength(2);
+      await clock.advance(2_999);
+      expect(gateway.received).toHaveLength(2);
+      await clock.advance(1);
+      expect(gateway.received.map((s) => s.idempotencyKey)).toEqual(seeded.slice(0, 3).map((m) => m.id));
+      held[2].resolve(gatewayResult.accepted());
+      await settle();
+      // Tick 1's second answer (at 3 s) has left the window too: the last request goes at once.
+      expect(gateway.received).toHaveLength(4);
+      held[3].resolve(gatewayResult.accepted());
+
+      await expect(second).resolves.toMatchObject({ report: { claimed: 2, sent: 2, released: 0 } });
+    });
+
+    it('hands back the rows still waiting for the window when the batch is stopped', async () => {
+      build({ batchSize: 2, concurrency: 2, intervalMs: 10_000 });
+      const seeded = Array.from({ length: 4 }, () => messages.seed());
+      await sut.execute();
+      await clock.advance(5_000);
+      const stop = new AbortController();
+
+      const running = sut.execute({ signal: stop.signal });
+      await settle();
+      stop.abort();
+
+      await expect(running).resolves.toMatchObject({ report: { claimed: 2, sent: 0, released: 2 } });
+      expect(gateway.received).toHaveLength(2);
+      expect(seeded.slice(2).map((m) => messages.get(m.id))).toEqual(
+        seeded.slice(2).map(() => expect.objectContaining({ status: 'pending', attemptCount: 0, claimToken: null })),
+      );
+    });
+  });
+
   describe('deadlines and claims', () => {
     it('does not send a message whose deadline passed while it waited its turn, and marks it expired', async () => {
       build({ concurrency: 1 });
@@ -587,7 +640,8 @@ describe(DispatchBatch.name, () => {
 
   describe('circuit breaker', () => {
     beforeEach(() => {
-      build({ batchSize: 2, breaker: { failures: 2, cooldownMs: 60_000 } });
+      // An interval shorter than the cooldown: the probe is not held back by the gateway's window.
+      build({ batchSize: 2, intervalMs: 30_000, breaker: { failures: 2, cooldownMs: 60_000 } });
     });
 
     /** One tick in which both messages get no answer (held as unknown): opens the breaker (threshold 2). */
@@ -648,6 +702,7 @@ describe(DispatchBatch.name, () => {
       expect(probe).toMatchObject({ claimed: 1, sent: 1, skipped: null });
       expect(breaker.status()).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
 
+      await clock.advance(30_000);
       const { report: next } = await sut.execute();
       expect(next).toMatchObject({ claimed: 2, sent: 2 });
       expect(fresh.map((m) => messages.get(m.id).status)).toEqual(['sent', 'sent', 'sent']);

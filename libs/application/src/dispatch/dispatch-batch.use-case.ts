@@ -3,6 +3,7 @@ import { Clock, Leadership, type Message, MessageRepository, RetryPolicy, SentMe
 import { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { OutcomeWriter } from './outcome-writer.js';
+import { SendPacer } from './send-pacer.js';
 import { SendPipeline } from './send-pipeline.js';
 import { emptyTickReport, type TickReport, type TickResult } from './tick-report.js';
 
@@ -20,8 +21,9 @@ export interface DispatchControl {
  * One tick of sending, as data in a few hops: claim up to DISPATCH_BATCH_SIZE due messages in
  * one committed statement (as many as the breaker admits), fail the invalid ones without
  * sending, send the rest through the pipeline (groups in flight, each started by one fenced
- * statement), the outcome writer records every outcome, and the result goes to the tick
- * listener. Metrics, totals, logs and alerts are the listener's business, not this use case's.
+ * statement, as far as the gateway's window has room: SendPacer), the outcome writer records
+ * every outcome, and the result goes to the tick listener. Metrics, totals, logs and alerts are
+ * the listener's business, not this use case's.
  */
 @Injectable()
 export class DispatchBatch {
@@ -35,6 +37,7 @@ export class DispatchBatch {
     private readonly clock: Clock,
     private readonly leadership: Leadership,
     private readonly settings: DispatchSettings,
+    private readonly pacer: SendPacer,
   ) {
     this.policy = new RetryPolicy(settings.retry);
   }
@@ -50,7 +53,16 @@ export class DispatchBatch {
 
     const writer = new OutcomeWriter(this.messages, this.cache, this.clock);
     const pipeline = new SendPipeline(
-      { messages: this.messages, gateway: this.gateway, writer, clock: this.clock, policy: this.policy, settings: this.settings, tick: control.tick },
+      {
+        messages: this.messages,
+        gateway: this.gateway,
+        writer,
+        clock: this.clock,
+        policy: this.policy,
+        settings: this.settings,
+        pacer: this.pacer,
+        tick: control.tick,
+      },
       report,
       control.signal ?? new AbortController().signal,
     );

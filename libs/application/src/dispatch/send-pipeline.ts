@@ -4,6 +4,7 @@ import type { DispatchSettings } from '../dispatch-settings.js';
 import type { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { withoutContent } from './content-masking.js';
 import type { OutcomeWriter } from './outcome-writer.js';
+import type { SendPacer } from './send-pacer.js';
 import type { AttemptReport, SendOutcome, TickReport } from './tick-report.js';
 
 export function sendOutcome(message: Message): SendOutcome {
@@ -18,6 +19,8 @@ export interface PipelineParts {
   clock: Clock;
   policy: RetryPolicy;
   settings: DispatchSettings;
+  /** At most a batch per interval at the gateway: a group starts only as far as it has room. */
+  pacer: SendPacer;
   /** The cluster's tick permit the batch runs under: every group start is fenced by it. */
   tick?: number;
 }
@@ -27,9 +30,12 @@ export interface PipelineParts {
  * flight. As slots free up, the next group of rows (as many as there are free slots, and as the
  * breaker admits) is marked "request about to go out" in one fenced statement, then sent: one
  * slow request never holds the other slots idle. With concurrency 1 the gateway receives the
- * messages strictly in claim order (the highest priority first, the oldest first within one), and at most one row can be in doubt at any moment. Stops taking
- * new groups when `stop` is aborted or the breaker opens; the rows it never started are handed
- * back at once (pending again, no attempt counted), while the requests in flight finish.
+ * messages strictly in claim order (the highest priority first, the oldest first within one),
+ * and at most one row can be in doubt at any moment. A group is also no larger than the
+ * gateway's window has room for (SendPacer): when the last interval's answers fill it, the next
+ * group waits until the oldest of them leaves. Stops taking new groups when `stop` is aborted or
+ * the breaker opens; the rows it never started are handed back at once (pending again, no
+ * attempt counted), while the requests in flight finish.
  */
 export class SendPipeline {
   private readonly logger = new Logger(SendPipeline.name);
@@ -42,6 +48,8 @@ export class SendPipeline {
   /** No group starts any more: told to stop, the breaker refused, or the database failed. */
   private halted = false;
   private readonly unstarted: Message[] = [];
+  /** Set when no group could start because the gateway's window is full: how long until it has room. */
+  private pacedMs: number | null = null;
   readonly attempts: AttemptReport[] = [];
 
   constructor(
@@ -56,7 +64,7 @@ export class SendPipeline {
     for (;;) {
       if (pending === null) {
         if (this.halted || this.next >= batch.length) break;
-        await this.slotFreed();
+        await this.slotFreed(this.pacedMs);
         pending = this.startNextGroup();
         continue;
       }
@@ -67,6 +75,7 @@ export class SendPipeline {
       } catch (error) {
         // Not sent: without the database the claims cannot be proven ours. Nothing more starts.
         this.inFlight -= group.length;
+        this.parts.pacer.cancel(group.length);
         this.logger.warn(`${group.length} message(s) not sent: their claims could not be checked (${(error as Error).message})`);
         this.unstarted.push(...group);
         this.halted = true;
@@ -85,6 +94,7 @@ export class SendPipeline {
           this.launch(message);
         } else {
           this.inFlight -= 1;
+          this.parts.pacer.cancel(1);
           this.report.dropped += 1;
           // Handed back if it is still ours (its token fences the release): a fenced-out start.
           this.unstarted.push(message);
@@ -97,16 +107,23 @@ export class SendPipeline {
   }
 
   /**
-   * Takes the next group (as many rows as there are free slots and the breaker admits; expired
-   * ones are expired instead) and sends its start statement. Null when no slot is free, or the
-   * batch is done: all rows taken, told to stop, or the breaker admits nothing more (`halted`).
+   * Takes the next group (as many rows as there are free slots, room in the gateway's window and
+   * the breaker admits; expired ones are expired instead) and sends its start statement. Null
+   * when no slot is free, the window is full (`pacedMs` says for how long), or the batch is done:
+   * all rows taken, told to stop, or the breaker admits nothing more (`halted`).
    */
   private startNextGroup(): { group: Message[]; now: Date; started: Promise<string[]> } | null {
     const { concurrency, leaseMs } = this.parts.settings;
-    const { clock, gateway, writer } = this.parts;
+    const { clock, gateway, writer, pacer } = this.parts;
+    this.pacedMs = null;
     if (this.stop.aborted) this.halted = true;
     while (!this.halted && this.next < this.batch.length && this.inFlight < concurrency) {
-      const admitted = gateway.admit(Math.min(concurrency - this.inFlight, this.batch.length - this.next));
+      const room = pacer.room();
+      if (room === 0) {
+        this.pacedMs = pacer.waitMs(1);
+        break;
+      }
+      const admitted = gateway.admit(Math.min(concurrency - this.inFlight, this.batch.length - this.next, room));
       if (admitted === 0) {
         this.halted = true;
         break;
@@ -125,6 +142,7 @@ export class SendPipeline {
       }
       if (group.length === 0) continue;
       this.inFlight += group.length;
+      pacer.reserve(group.length);
       const started = writer.start(group.map(claimOf), now, new Date(now.getTime() + leaseMs), this.parts.tick);
       // Awaited by run() right after; this only keeps a failure from counting as unhandled meanwhile.
       started.catch(() => undefined);
@@ -135,6 +153,7 @@ export class SendPipeline {
 
   private launch(message: Message): void {
     const send = this.send(message).finally(() => {
+      this.parts.pacer.answer();
       this.inFlight -= 1;
       this.sends.delete(send);
       this.wake?.();
@@ -162,10 +181,12 @@ export class SendPipeline {
     });
   }
 
-  /** Resolves when a send ends or the batch is told to stop. */
-  private slotFreed(): Promise<void> {
+  /** Resolves when a send ends, the batch is told to stop, or (given) after `timeoutMs`. */
+  private slotFreed(timeoutMs: number | null): Promise<void> {
     return new Promise((resolve) => {
+      const timer = timeoutMs === null ? null : this.parts.clock.setTimer(Math.max(1, timeoutMs), () => wake());
       const wake = () => {
+        timer?.cancel();
         this.wake = null;
         this.stop.removeEventListener('abort', wake);
         resolve();

@@ -19,6 +19,7 @@ import {
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { CircuitBreakerGateway } from './circuit-breaker-gateway.js';
 import { DispatchBatch } from './dispatch-batch.use-case.js';
+import { SendPacer } from './send-pacer.js';
 import { TickListener } from './tick-listener.js';
 import type { AttemptReport, BreakerOpening, TickReport, TickResult } from './tick-report.js';
 
@@ -275,7 +276,8 @@ describe(TickListener.name, () => {
       const messages = new FakeMessageRepository(clock);
       const overrides = { breaker: { failures: 3, cooldownMs: 60_000 } };
       build(alerts, overrides);
-      const batch = new DispatchBatch(messages, breaker, new FakeSentMessageCache(), clock, leadership, settingsWith(overrides));
+      const settings = settingsWith(overrides);
+      const batch = new DispatchBatch(messages, breaker, new FakeSentMessageCache(), clock, leadership, settings, new SendPacer(settings, clock));
       for (let i = 0; i < 4; i += 1) messages.seed({ content: secret });
       gateway.answer(
         gatewayResult.rejected(400, `gateway answered 400: cannot deliver "${secret}"`),

@@ -40,6 +40,7 @@ import { ApplicationModule } from '../application.module.js';
 import { CircuitBreakerGateway } from '../dispatch/circuit-breaker-gateway.js';
 import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
 import { Housekeeping } from '../dispatch/housekeeping.use-case.js';
+import { SendPacer } from '../dispatch/send-pacer.js';
 import { TickListener } from '../dispatch/tick-listener.js';
 import type { DispatchSettings } from '../dispatch-settings.js';
 import { DispatchScheduler } from './dispatch-scheduler.js';
@@ -130,8 +131,9 @@ describe(DispatchScheduler.name, () => {
     const settings = settingsWith(overrides);
     const breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
     const listener = new TickListener(alerts, leadership, clock, settings, breaker, metrics);
-    const batch = new DispatchBatch(messages, breaker, cache, clock, leadership, settings);
-    sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock);
+    const pacer = new SendPacer(settings, clock);
+    const batch = new DispatchBatch(messages, breaker, cache, clock, leadership, settings, pacer);
+    sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock, pacer);
     getStatus = new GetDispatchStatus(sut, listener, breaker, leadership, state, settings);
     startDispatch = new StartDispatch(sut, getStatus, messages.operatorLog);
     stopDispatch = new StopDispatch(sut, getStatus, messages.operatorLog);
@@ -298,10 +300,11 @@ describe(DispatchScheduler.name, () => {
       const other = new SoloLeadership();
       const breaker = new CircuitBreakerGateway(gateway, settings.breaker, clock);
       const listener = new TickListener(alerts, other, clock, settings, breaker, metrics);
-      const batch = new DispatchBatch(messages, breaker, cache, clock, other, settings);
+      const pacer = new SendPacer(settings, clock);
+      const batch = new DispatchBatch(messages, breaker, cache, clock, other, settings, pacer);
       return {
         leadership: other,
-        scheduler: new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, other, settings, clock),
+        scheduler: new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, other, settings, clock, pacer),
       };
     };
 
@@ -363,6 +366,36 @@ describe(DispatchScheduler.name, () => {
       expect(gateway.received).toHaveLength(1);
       await elapse(1);
       expect(gateway.received).toHaveLength(2);
+    });
+
+    it("asks for its next permit only once its last answers have left the gateway's window, so that no claim waits for it", async () => {
+      for (let i = 0; i < 4; i += 1) messages.seed();
+      build({ batchSize: 2 });
+      const held = [gateway.holdNext(), gateway.holdNext()];
+      await boot();
+      // The first tick's requests (concurrency 1) are answered 2 s and 2.5 s after it began.
+      await elapse(2_000);
+      held[0].resolve(gatewayResult.accepted());
+      await settle();
+      await elapse(500);
+      held[1].resolve(gatewayResult.accepted());
+      await settle();
+      expect(gateway.received).toHaveLength(2);
+
+      await elapse(INTERVAL_MS - 2_500);
+      expect(gateway.received).toHaveLength(2);
+      expect(messages.all().filter((m) => m.status === 'sending')).toEqual([]);
+      expect(await state.lastTickAt()).toEqual(T0);
+      await elapse(2_000 - 1);
+      expect(gateway.received).toHaveLength(2);
+      await elapse(1);
+      expect(await state.lastTickAt()).toEqual(new Date(T0.getTime() + INTERVAL_MS + 2_000));
+      // Answered at once; the second request waits for the second answer of the first tick.
+      expect(gateway.received).toHaveLength(3);
+      await elapse(500 - 1);
+      expect(gateway.received).toHaveLength(3);
+      await elapse(1);
+      expect(gateway.received).toHaveLength(4);
     });
 
     it('lets a follower look for a missing leader every half interval, at most every 5 s: a takeover never leaves a gap of two intervals', async () => {

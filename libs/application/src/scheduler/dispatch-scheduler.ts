@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationB
 import { Clock, Leadership, SchedulerState } from '@app/domain';
 import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
 import { Housekeeping } from '../dispatch/housekeeping.use-case.js';
+import { SendPacer } from '../dispatch/send-pacer.js';
 import { TickListener } from '../dispatch/tick-listener.js';
 import { DispatchSettings } from '../dispatch-settings.js';
 import { Ticker } from './ticker.js';
@@ -49,6 +50,7 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     private readonly leadership: Leadership,
     private readonly settings: DispatchSettings,
     private readonly clock: Clock,
+    private readonly pacer: SendPacer,
   ) {
     this.loop = new Ticker(
       clock,
@@ -131,6 +133,11 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     await this.housekeeping.execute();
     // The decision or a shutdown may have come in during the awaits above.
     if (!this.running || this.draining) return interval;
+    // This replica's last requests still fill the gateway's window (they came late after their
+    // tick): the tick waits until the first of the next batch may start, so that its claims are
+    // not held meanwhile.
+    const paced = this.pacer.waitMs(1);
+    if (paced !== 0) return Math.max(1, paced ?? followerPollMs(interval));
 
     const permit = await this.state.tryTick(interval, this.leadership.instanceId);
     const answeredAt = this.clock.now().getTime();
