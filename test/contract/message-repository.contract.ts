@@ -1181,6 +1181,24 @@ export function describeMessageRepositoryContract(name: string, makeHarness: () 
       });
     });
 
+    describe('recentRequests', () => {
+      it('answers the latest recorded answers after `since`, oldest first, and the requests started whose outcome is not recorded', async () => {
+        await expect(sut.recentRequests(T0, 2)).resolves.toEqual({ answeredAt: [], inFlight: 0 });
+        await seedMany(5);
+        const [a, b, c, d, e] = await sut.claimBatch(5, at(0), A);
+        expect(await start([a, b, c, d], at(1))).toHaveLength(4);
+        await sut.recordOutcomes([deliver(a, accepted('gw-a'), at(100)), deliver(b, retryable, at(300))]);
+        await sut.recordOutcomes([deliver(c, rejected, at(200))]);
+
+        // c was recorded last (the latest two by record: b and c), answered before b.
+        await expect(sut.recentRequests(at(50), 2)).resolves.toEqual({ answeredAt: [at(200), at(300)], inFlight: 1 });
+        await expect(sut.recentRequests(at(50), 10)).resolves.toEqual({ answeredAt: [at(100), at(200), at(300)], inFlight: 1 });
+        await expect(sut.recentRequests(at(200), 10)).resolves.toEqual({ answeredAt: [at(300)], inFlight: 1 });
+        // e is claimed, its request never started: the gateway cannot count it.
+        expect(await statusOf(d.id, e.id)).toEqual(['sending', 'sending']);
+      });
+    });
+
     describe('create', () => {
       it('queues a pending message with its schedule and returns it as stored', async () => {
         const result = await sut.create({

@@ -13,15 +13,15 @@ const ENV = {
   WEBHOOK_TIMEOUT_MS: '1000',
 };
 /**
- * Each replica paces its own requests at the gateway (SendPacer): a request starts only while
- * fewer than a batch were in flight or answered within the last interval, so any window of one
- * interval at the gateway holds at most a batch, however late one tick's requests came after it.
- * At a takeover the new leader knows nothing of the old one's requests; the tick permit keeps its
- * first tick one interval after the old leader's last, so its requests can come earlier than a
- * full interval after the old leader's by as much as those took to arrive after their tick (tens
- * of ms, a few hundred under load). Windows that begin before a kill and end after it are
- * therefore one interval less this tolerance; every other window is exact. The cadence itself is
- * checked exactly on the cluster's own record of its ticks (dispatcher_state.last_tick_at).
+ * The leader paces its requests at the gateway (SendPacer): a request starts only while fewer than
+ * a batch were in flight or answered within the last interval, so any window of one interval at
+ * the gateway holds at most a batch, however late one tick's requests came after it. A new leader
+ * starts from the old leader's recorded answers and counts its unrecorded requests as answered at
+ * the takeover; those times come from two replicas' estimates of the database's clock, each off
+ * by up to half a round trip to the database (more on a loaded machine). Windows that begin
+ * before a kill and end after it are therefore one interval less this allowance; every other
+ * window is exact. The cadence itself is checked exactly on the cluster's own record of its ticks
+ * (dispatcher_state.last_tick_at).
  */
 const TOLERANCE = 250;
 /** How far each replica's wall clock is off (libfaketime); the monotonic clock stays true. */

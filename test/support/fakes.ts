@@ -22,6 +22,7 @@ import {
   type StoredBatch,
   type ClaimOptions,
   type ClaimRef,
+  type RecentRequests,
   type Clock,
   type CreateResult,
   type DecisionRecord,
@@ -463,6 +464,14 @@ export class FakeMessageRepository extends MessageRepository {
   }
 
   async compactStatusCounts(): Promise<void> {}
+
+  async recentRequests(since: Date, limit: number): Promise<RecentRequests> {
+    const latest = this.attempts.slice(-limit).filter((a) => a.at.getTime() > since.getTime());
+    return {
+      answeredAt: latest.map((a) => new Date(a.at)).sort((a, b) => a.getTime() - b.getTime()),
+      inFlight: this.rows.filter((m) => m.status === 'sending' && m.requestStartedAt !== null).length,
+    };
+  }
 }
 
 /** The search's rule, as the SQL's: an id or the gateway's messageId, a phone number, a substring of the reason ignoring case. */

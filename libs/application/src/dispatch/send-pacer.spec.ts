@@ -70,6 +70,20 @@ describe(SendPacer.name, () => {
     expect(pacer.room()).toBe(2);
   });
 
+  it("starts a new leader from the cluster's requests: recorded answers as they came, unrecorded ones as answered now", async () => {
+    const { clock, pacer } = pacerOf(3);
+    await send(clock, pacer, 2, 10); // its own, from an earlier time as leader: the database has them too
+    await clock.advance(5_000);
+    const now = clock.now().getTime();
+
+    pacer.seed([new Date(now - 400), new Date(now - 2_000)], 1);
+
+    // The answer 2 s ago has left the window; the one 400 ms ago leaves first, the one in flight at the takeover a full interval from now.
+    expect(pacer.room()).toBe(1);
+    expect(pacer.waitMs(2)).toBe(INTERVAL - 400);
+    expect(pacer.waitMs(3)).toBe(INTERVAL);
+  });
+
   /**
    * The promise, checked on a simulated gateway: requests whose time from start to arrival varies
    * (a slow first tick after boot, then quick ones) never put more than a batch into any window of

@@ -20,8 +20,8 @@ import { DispatchSettings } from '../dispatch-settings.js';
  * The cost: each slot of the batch is used once per interval plus the request's latency, so a
  * tick that waits for the window comes that much later (milliseconds against the interval). A
  * batch that takes longer than the interval to send never waits: its oldest answers have left the
- * window by the next tick. Within one replica only; at a takeover the cluster's tick permit keeps
- * the new leader's first tick one interval after the old leader's last (see the README).
+ * window by the next tick. A new leader starts from what the database knows of the old leader's
+ * requests (`seed`), so the window holds across a takeover too.
  */
 @Injectable()
 export class SendPacer {
@@ -66,6 +66,19 @@ export class SendPacer {
   /** Reserved requests that never started (fenced out, or their start statement failed). */
   cancel(n: number): void {
     this.inFlight = Math.max(0, this.inFlight - n);
+  }
+
+  /**
+   * Starts from the cluster's requests as the database knows them (a new leader, nothing of its
+   * own in flight): their recorded answer times, this replica's own included, and the requests
+   * that may still be in flight or whose answer is not recorded, counted as answered now (they
+   * cannot have reached the gateway later than that).
+   */
+  seed(answeredAt: readonly Date[], inFlight: number): void {
+    const now = this.now();
+    this.answered = [...answeredAt.map((at) => Math.min(at.getTime(), now)), ...Array<number>(inFlight).fill(now)].sort((a, b) => a - b);
+    this.head = 0;
+    this.prune(now);
   }
 
   /** A request's answer came back (an error or a timeout too): it counts for one more interval. */

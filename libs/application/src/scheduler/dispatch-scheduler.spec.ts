@@ -133,7 +133,7 @@ describe(DispatchScheduler.name, () => {
     const listener = new TickListener(alerts, leadership, clock, settings, breaker, metrics);
     const pacer = new SendPacer(settings, clock);
     const batch = new DispatchBatch(messages, breaker, cache, clock, leadership, settings, pacer);
-    sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock, pacer);
+    sut = new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, leadership, settings, clock, pacer, messages);
     getStatus = new GetDispatchStatus(sut, listener, breaker, leadership, state, settings);
     startDispatch = new StartDispatch(sut, getStatus, messages.operatorLog);
     stopDispatch = new StopDispatch(sut, getStatus, messages.operatorLog);
@@ -304,7 +304,7 @@ describe(DispatchScheduler.name, () => {
       const batch = new DispatchBatch(messages, breaker, cache, clock, other, settings, pacer);
       return {
         leadership: other,
-        scheduler: new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, other, settings, clock, pacer),
+        scheduler: new DispatchScheduler(batch, new Housekeeping(messages, clock, settings), listener, state, other, settings, clock, pacer, messages),
       };
     };
 
@@ -417,6 +417,34 @@ describe(DispatchScheduler.name, () => {
 
       expect(gateway.received).toHaveLength(3);
       await expect(state.lastTickAt()).resolves.toEqual(seconds(124));
+      const closing = other.scheduler.beforeApplicationShutdown();
+      await clock.advance(GRACE_MS);
+      await closing;
+    });
+
+    it("makes a new leader wait for the old leader's last answers to leave the gateway's window", async () => {
+      for (let i = 0; i < 6; i += 1) messages.seed();
+      build({ batchSize: 2, concurrency: 2 });
+      const held = [gateway.holdNext(), gateway.holdNext()];
+      await boot();
+      // The leader's first batch is answered 2 s after its tick; then it stops leading.
+      await elapse(2_000);
+      held.forEach((h) => h.resolve(gatewayResult.accepted()));
+      await settle();
+      leadership.leading = false;
+      const other = otherReplica({ batchSize: 2, concurrency: 2 });
+      other.scheduler.onApplicationBootstrap();
+      await elapse(0);
+
+      // The permit would let the new leader tick at 60 s; the old leader's answers hold it to 62 s.
+      await elapse(INTERVAL_MS - 2_000 - 1);
+      expect(gateway.received).toHaveLength(2);
+      await elapse(2_000);
+      expect(gateway.received).toHaveLength(2);
+      await elapse(1);
+      expect(gateway.received).toHaveLength(4);
+      await expect(state.lastTickAt()).resolves.toEqual(new Date(T0.getTime() + INTERVAL_MS + 2_000));
+
       const closing = other.scheduler.beforeApplicationShutdown();
       await clock.advance(GRACE_MS);
       await closing;

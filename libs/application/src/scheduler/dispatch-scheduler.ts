@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { Clock, Leadership, SchedulerState } from '@app/domain';
+import { Clock, Leadership, MessageRepository, SchedulerState } from '@app/domain';
 import { DispatchBatch } from '../dispatch/dispatch-batch.use-case.js';
 import { Housekeeping } from '../dispatch/housekeeping.use-case.js';
 import { SendPacer } from '../dispatch/send-pacer.js';
@@ -39,6 +39,8 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
   private draining = false;
   private tickInFlight = false;
   private clusterLastTickAt: Date | null = null;
+  /** The pacer knows the requests sent before this replica led (SendPacer.seed); false while it follows. */
+  private paceSeeded = false;
   /** Aborted by stop() or a shutdown: the batch in flight starts no new group. */
   private batchStop = new AbortController();
 
@@ -51,6 +53,7 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     private readonly settings: DispatchSettings,
     private readonly clock: Clock,
     private readonly pacer: SendPacer,
+    private readonly messages: MessageRepository,
   ) {
     this.loop = new Ticker(
       clock,
@@ -128,7 +131,14 @@ export class DispatchScheduler implements OnApplicationBootstrap, BeforeApplicat
     const leader = await this.leadership.acquire();
     if (leader !== wasLeader)
       this.logger.log(leader ? `${this.leadership.instanceId} leads: it sends for the cluster` : `${this.leadership.instanceId} no longer leads`);
+    if (!leader) this.paceSeeded = false;
     if (!leader || this.draining) return followerPollMs(interval);
+    if (!this.paceSeeded) {
+      // A new leader: the gateway may still count the old leader's last requests.
+      const recent = await this.messages.recentRequests(new Date(this.clock.now().getTime() - interval), this.settings.batchSize);
+      this.pacer.seed(recent.answeredAt, recent.inFlight);
+      this.paceSeeded = true;
+    }
 
     await this.housekeeping.execute();
     // The decision or a shutdown may have come in during the awaits above.

@@ -97,6 +97,14 @@ export interface ClaimOptions {
   tick?: number;
 }
 
+/** The requests the gateway may still be counting, as a new leader finds them (MessageRepository.recentRequests). */
+export interface RecentRequests {
+  /** When the latest recorded answers came back (at most `limit` of them, those after `since`), oldest first. */
+  answeredAt: Date[];
+  /** Rows whose request may be in flight or answered but not recorded yet: `sending`, request started. */
+  inFlight: number;
+}
+
 export interface ReplayRecord {
   at: Date;
   previousStatus: ReplayableStatus;
@@ -307,4 +315,11 @@ export abstract class MessageRepository {
 
   /** Folds the per-statement count deltas into one row per status; keeps countByStatus cheap. */
   abstract compactStatusCounts(): Promise<void>;
+
+  /**
+   * The requests of whichever replica sent before: the latest `limit` recorded attempts answered
+   * after `since`, and the rows whose request started and whose outcome is not recorded. A new
+   * leader's pacer starts from them, so that the gateway's window holds across a takeover.
+   */
+  abstract recentRequests(since: Date, limit: number): Promise<RecentRequests>;
 }

@@ -31,6 +31,7 @@ import {
   type PriorityCount,
   type ReplayableStatus,
   REPLAYABLE_STATUSES,
+  type RecentRequests,
   type ReplayFilter,
   type ReplayOptions,
   type ReplayPreviewData,
@@ -515,6 +516,17 @@ export class TypeOrmMessageRepository extends MessageRepository {
       `SELECT priority, sum(delta)::int AS pending FROM message_status_counts
         WHERE status = 'pending' GROUP BY priority HAVING sum(delta) <> 0 ORDER BY priority DESC`,
     );
+  }
+
+  async recentRequests(since: Date, limit: number): Promise<RecentRequests> {
+    // The latest attempts by their identity (the primary key, newest first), then those answered
+    // after `since`; the rows in flight from the sending-lease index. Two index reads.
+    const [row]: { answered: Date[]; in_flight: number }[] = await this.db.query(
+      `SELECT ARRAY(SELECT a.at FROM (SELECT at FROM message_attempts ORDER BY id DESC LIMIT $2) a WHERE a.at > $1 ORDER BY a.at) AS answered,
+              (SELECT count(*)::int FROM messages WHERE status = 'sending' AND request_started_at IS NOT NULL) AS in_flight`,
+      [since, limit],
+    );
+    return { answeredAt: row.answered.map((at) => new Date(at)), inFlight: row.in_flight };
   }
 
   async oldestDueSince(now: Date): Promise<Date | null> {
